@@ -1,0 +1,43 @@
+"""Who belongs to which organisation, and in what role."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from adoption.registry.models import Organisation
+
+
+class Role(models.TextChoices):
+    INNOVATION_LEAD = "innovation_lead", "Innovation lead"
+    NATIONAL_TEAM = "national_team", "National team"
+
+
+class Membership(models.Model):
+    """A user's membership of an organisation.
+
+    An innovation lead records and changes their organisation's adoptions and barriers. A
+    national team member reads across every organisation, confidential barriers included.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="memberships"
+    )
+    role = models.CharField(max_length=20, choices=Role.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["organisation__name", "user__username"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "organisation"], name="membership_one_per_organisation"
+            ),
+            models.CheckConstraint(
+                condition=Q(role__in=Role.values), name="membership_role_valid"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.user} — {self.get_role_display()} at {self.organisation}"

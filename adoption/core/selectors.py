@@ -1,0 +1,20 @@
+"""Reads for the service-wide pages."""
+
+from django.db.models import Count, Q
+
+from adoption.barriers.models import ADOPTER_STAGES, OPEN_STATUSES, Adoption, Barrier
+from adoption.registry.models import Innovation, Organisation
+
+
+def service_summary():
+    """Headline counts for the home page, in four queries whatever the data size."""
+    adoptions = Adoption.objects.aggregate(
+        total=Count("id"), adopters=Count("id", filter=Q(stage__in=ADOPTER_STAGES))
+    )
+    return {
+        "organisations": Organisation.objects.active().count(),
+        "innovations": Innovation.objects.count(),
+        "adoptions": adoptions["total"],
+        "adopters": adoptions["adopters"],
+        "open_barriers": Barrier.objects.filter(status__in=OPEN_STATUSES).count(),
+    }

@@ -1,0 +1,112 @@
+import datetime
+
+import factory
+from django.contrib.auth import get_user_model
+
+from adoption.accounts.models import Membership, Role
+from adoption.barriers.models import (
+    Adoption,
+    Barrier,
+    BarrierCategory,
+    EnablerAction,
+    EnablerType,
+    Severity,
+)
+from adoption.registry.models import Innovation, InnovationCategory, Organisation, OrganisationType
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+        django_get_or_create = ["username"]
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    email = factory.LazyAttribute(lambda user: f"{user.username}@example.nhs.uk")
+    password = factory.django.Password("correct-horse-battery")
+
+
+class RegionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Organisation
+        django_get_or_create = ["ods_code"]
+
+    ods_code = factory.Sequence(lambda n: f"Y{n + 70:02d}")
+    name = factory.Sequence(lambda n: f"Test region {n}")
+    org_type = OrganisationType.REGION
+
+
+class IcbFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Organisation
+
+    ods_code = factory.Sequence(lambda n: f"QZ{n:03d}")
+    name = factory.Sequence(lambda n: f"Test ICB {n}")
+    org_type = OrganisationType.ICB
+    region = factory.SubFactory(RegionFactory)
+    parent = factory.SelfAttribute("region")
+
+
+class OrganisationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Organisation
+
+    ods_code = factory.Sequence(lambda n: f"ZT{n:04d}")
+    name = factory.Sequence(lambda n: f"Test Hospitals NHS Trust {n}")
+    org_type = OrganisationType.ACUTE_TRUST
+    region = factory.SubFactory(RegionFactory)
+    parent = None
+
+
+class InnovationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Innovation
+
+    name = factory.Sequence(lambda n: f"Test innovation {n}")
+    category = InnovationCategory.DIGITAL
+    adopter_types = factory.LazyFunction(lambda: [OrganisationType.ACUTE_TRUST.value])
+
+
+class AdoptionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Adoption
+
+    innovation = factory.SubFactory(InnovationFactory)
+    organisation = factory.SubFactory(OrganisationFactory)
+
+
+def category(slug):
+    return BarrierCategory.objects.get(slug=slug)
+
+
+def enabler(slug):
+    return EnablerType.objects.get(slug=slug)
+
+
+class BarrierFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Barrier
+
+    innovation = factory.SubFactory(InnovationFactory)
+    organisation = factory.SubFactory(OrganisationFactory)
+    category = factory.LazyFunction(lambda: category("silo-working"))
+    severity = Severity.MODERATE
+    identified_on = factory.LazyFunction(lambda: datetime.date(2026, 1, 15))
+    description = "Nobody owns the change across services."
+
+
+class EnablerActionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = EnablerAction
+
+    barrier = factory.SubFactory(BarrierFactory)
+    enabler_type = factory.LazyFunction(lambda: enabler("pooled-budget"))
+    owner = "Finance director"
+
+
+class MembershipFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Membership
+
+    user = factory.SubFactory(UserFactory)
+    organisation = factory.SubFactory(OrganisationFactory)
+    role = Role.INNOVATION_LEAD
