@@ -117,7 +117,8 @@ class BarrierAdmin(LargeTableAdmin):
         "innovation__category",
     ]
     list_select_related = ["category", "innovation", "organisation"]
-    search_fields = ["=id", "=organisation__ods_code", "innovation__name"]
+    # Exact matches only: each is an index look-up, even over a million barriers.
+    search_fields = ["=id", "=organisation__ods_code"]
     autocomplete_fields = [
         "innovation",
         "organisation",

@@ -456,6 +456,7 @@ class EnablerAction(models.Model):
         ordering = ["started_on", "id"]
         indexes = [
             models.Index(fields=["enabler_type", "outcome"], name="action_type_outcome_idx"),
+            models.Index(fields=["started_on", "id"], name="action_started_idx"),
         ]
         constraints = [
             models.CheckConstraint(

@@ -82,6 +82,8 @@ def database_config(url, *, conn_max_age):
 # --- Core -------------------------------------------------------------------------------
 
 DEBUG = env_bool("DEBUG", False)
+# Set by `make test`: plain static file storage, so pages under test load their CSS and JS.
+TESTING = env_bool("TESTING", False)
 
 SECRET_KEY = env("SECRET_KEY", required=not DEBUG)
 if SECRET_KEY is None:
@@ -180,11 +182,14 @@ STORAGES = {
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
-            if DEBUG or env_bool("TESTING", False)
+            if DEBUG or TESTING
             else "whitenoise.storage.CompressedManifestStaticFilesStorage"
         )
     },
 }
+# Serve straight from the source folders where nothing has been collected.
+WHITENOISE_USE_FINDERS = DEBUG or TESTING
+WHITENOISE_AUTOREFRESH = DEBUG or TESTING
 
 # --- Security ---------------------------------------------------------------------------
 

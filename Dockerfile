@@ -1,0 +1,19 @@
+# Spreadwatch: the web service, served by gunicorn with static files from WhiteNoise.
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1
+
+WORKDIR /app
+COPY pyproject.toml README.md ./
+COPY adoption ./adoption
+RUN pip install .
+
+COPY . .
+RUN DEBUG=false SECRET_KEY=collectstatic-only python manage.py collectstatic --no-input \
+    && useradd --system --home /app spreadwatch
+USER spreadwatch
+
+EXPOSE 8000
+CMD ["gunicorn", "adoption.config.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]

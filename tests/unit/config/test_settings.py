@@ -1,0 +1,82 @@
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+from django.core.exceptions import ImproperlyConfigured
+
+from adoption.config.settings import database_config, env_bool, env_int
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+def test_sqlite_url_parsed():
+    config = database_config("sqlite:////tmp/spreadwatch.sqlite3", conn_max_age=0)
+
+    assert config["ENGINE"] == "django.db.backends.sqlite3"
+    assert config["NAME"] == "/tmp/spreadwatch.sqlite3"
+
+
+def test_postgres_url_parsed():
+    config = database_config(
+        "postgres://spread:secret@db.internal:6432/spreadwatch", conn_max_age=60
+    )
+
+    assert config["ENGINE"] == "django.db.backends.postgresql"
+    assert (config["HOST"], config["PORT"], config["NAME"]) == ("db.internal", 6432, "spreadwatch")
+    assert (config["USER"], config["PASSWORD"]) == ("spread", "secret")
+    assert config["CONN_MAX_AGE"] == 60
+
+
+@pytest.mark.parametrize("url", ["mysql://root@localhost/db", "not a url"])
+def test_unsupported_database_url_refused(url):
+    with pytest.raises(ImproperlyConfigured):
+        database_config(url, conn_max_age=0)
+
+
+def test_booleans_and_numbers_parsed_strictly(monkeypatch):
+    monkeypatch.setenv("SW_FLAG", "yes")
+    monkeypatch.setenv("SW_NUMBER", "twelve")
+
+    assert env_bool("SW_FLAG", False) is True
+    with pytest.raises(ImproperlyConfigured, match="whole number"):
+        env_int("SW_NUMBER", 1)
+    monkeypatch.setenv("SW_FLAG", "maybe")
+    with pytest.raises(ImproperlyConfigured, match="true or false"):
+        env_bool("SW_FLAG", False)
+
+
+def settings_in_subprocess(**environment):
+    env = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "DEBUG", "STALL_DAYS"}}
+    env.update(environment)
+    code = "import adoption.config.settings as s; print(s.STALL_DAYS, s.DEBUG)"
+    return subprocess.run(
+        [sys.executable, "-c", code], env=env, cwd=ROOT, capture_output=True, text=True
+    )
+
+
+def test_secret_key_required_when_debug_off():
+    result = settings_in_subprocess(DEBUG="false")
+
+    assert result.returncode != 0
+    assert "Set the SECRET_KEY environment variable" in result.stderr
+
+
+def test_stall_days_read_from_environment():
+    result = settings_in_subprocess(DEBUG="false", SECRET_KEY="x", STALL_DAYS="90")
+
+    assert result.stdout.split() == ["90", "False"]
+
+
+def test_docker_compose_file_is_valid():
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+
+    db, web = compose["services"]["db"], compose["services"]["web"]
+    assert db["image"].startswith("postgres:16")
+    assert "healthcheck" in db and "healthcheck" in web
+    assert web["depends_on"]["db"]["condition"] == "service_healthy"
+    assert web["environment"]["DATABASE_URL"].startswith("postgres://")
+    assert "gunicorn" in " ".join(web["command"])
+    assert "pgdata" in compose["volumes"]
