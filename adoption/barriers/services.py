@@ -8,7 +8,16 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from adoption.barriers.models import Adoption, StageChange
+from adoption.barriers.models import (
+    CLOSED_STATUSES,
+    ActionOutcome,
+    Adoption,
+    Barrier,
+    BarrierStatus,
+    EnablerAction,
+    Stage,
+    StageChange,
+)
 
 
 class StaleEdit(Exception):
@@ -89,4 +98,107 @@ def change_stage(*, by, adoption, stage, on=None, note="", expected_version=None
     )
     current.save(update_fields=["stage", "stage_changed_on", "version", "updated_at"])
     adoption.refresh_from_db()
+    return current
+
+
+def _lock_current(model, instance, expected_version):
+    current = model.objects.select_for_update().get(pk=instance.pk)
+    if expected_version is not None and current.version != expected_version:
+        raise StaleEdit(current)
+    return current
+
+
+@transaction.atomic
+def record_barrier(*, by, fields, partners=()):
+    """Log a new barrier. The adoption it blocks is created (at 'exploring') when the
+    organisation had not recorded one, and any 'no current barrier' mark on it is cleared."""
+    barrier = Barrier(**fields, reported_by=by)
+    barrier.full_clean(exclude=["partners"])
+    _stamp_history(barrier, by=by, reason="Barrier logged")
+    barrier.save()
+    barrier.partners.set(partners)
+    adoption = Adoption.objects.filter(
+        innovation=barrier.innovation, organisation=barrier.organisation
+    ).first()
+    if adoption is None:
+        create_adoption(
+            by=by,
+            adoption=Adoption(
+                innovation=barrier.innovation,
+                organisation=barrier.organisation,
+                stage=Stage.EXPLORING,
+            ),
+            note="Recorded when a barrier was logged",
+        )
+    elif adoption.no_barrier_confirmed_on is not None:
+        adoption.no_barrier_confirmed_on = None
+        adoption.version += 1
+        _stamp_history(adoption, by=by, reason="Barrier logged")
+        adoption.save(update_fields=["no_barrier_confirmed_on", "version", "updated_at"])
+    return barrier
+
+
+@transaction.atomic
+def update_barrier(*, by, barrier, fields, partners=None, expected_version):
+    """Apply an edit made from `expected_version`; StaleEdit if someone saved in between."""
+    current = _lock_current(Barrier, barrier, expected_version)
+    for name, value in fields.items():
+        setattr(current, name, value)
+    current.full_clean(exclude=["partners"])
+    current.version += 1
+    _stamp_history(current, by=by, reason="Barrier edited")
+    current.save()
+    if partners is not None:
+        current.partners.set(partners)
+    return current
+
+
+@transaction.atomic
+def change_barrier_status(*, by, barrier, status, resolved_on=None, expected_version):
+    current = _lock_current(Barrier, barrier, expected_version)
+    current.status = status
+    current.resolved_on = resolved_on if status in CLOSED_STATUSES else None
+    current.full_clean(exclude=["partners"])
+    current.version += 1
+    _stamp_history(current, by=by, reason=f"Status changed to {current.get_status_display()}")
+    current.save()
+    return current
+
+
+@transaction.atomic
+def record_enabler_action(*, by, barrier, fields):
+    """Record what was done about a barrier. An action under way moves an open barrier to
+    'being addressed'."""
+    action = EnablerAction(**fields, barrier=barrier, created_by=by)
+    action.full_clean()
+    _stamp_history(action, by=by, reason="Action recorded")
+    action.save()
+    if barrier.status == BarrierStatus.OPEN and action.outcome == ActionOutcome.IN_PROGRESS:
+        current = Barrier.objects.select_for_update().get(pk=barrier.pk)
+        current.status = BarrierStatus.BEING_ADDRESSED
+        current.version += 1
+        _stamp_history(current, by=by, reason="Action under way")
+        current.save(update_fields=["status", "version", "updated_at"])
+    return action
+
+
+@transaction.atomic
+def confirm_no_current_barrier(*, by, adoption):
+    """Mark that nothing currently blocks this adoption: different from never having said."""
+    current = Adoption.objects.select_for_update().get(pk=adoption.pk)
+    open_count = (
+        Barrier.objects.open()
+        .filter(innovation_id=current.innovation_id, organisation_id=current.organisation_id)
+        .count()
+    )
+    if open_count:
+        raise ValidationError(
+            f"There {'is' if open_count == 1 else 'are'} still {open_count} open "
+            f"barrier{'' if open_count == 1 else 's'} for this adoption: resolve or accept "
+            "them first."
+        )
+    current.no_barrier_confirmed_on = timezone.localdate()
+    current.version += 1
+    _stamp_history(current, by=by, reason="No current barrier")
+    current.save(update_fields=["no_barrier_confirmed_on", "version", "updated_at"])
     return current

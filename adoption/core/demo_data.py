@@ -758,6 +758,8 @@ def clear_domain_data():
     ]
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
+            # Fire deferred foreign-key checks first: TRUNCATE refuses while any are pending.
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
             cursor.execute(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE")
     else:
         for model in [

@@ -6,7 +6,7 @@ from adoption.barriers.models import ADOPTER_STAGES, OPEN_STATUSES, Adoption, Ba
 from adoption.registry.models import Innovation, Organisation
 
 
-def service_summary():
+def service_summary(access):
     """Headline counts for the home page, in four queries whatever the data size."""
     adoptions = Adoption.objects.aggregate(
         total=Count("id"), adopters=Count("id", filter=Q(stage__in=ADOPTER_STAGES))
@@ -16,5 +16,7 @@ def service_summary():
         "innovations": Innovation.objects.count(),
         "adoptions": adoptions["total"],
         "adopters": adoptions["adopters"],
-        "open_barriers": Barrier.objects.filter(status__in=OPEN_STATUSES).count(),
+        "open_barriers": access.visible_barriers(
+            Barrier.objects.filter(status__in=OPEN_STATUSES)
+        ).count(),
     }

@@ -1,13 +1,16 @@
-from django.contrib.auth.decorators import login_required
+from django.contrib.auth.decorators import login_not_required
 from django.db import DatabaseError, connection
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
+from adoption.accounts.policy import access_for
+from adoption.barriers.selectors import lead_home
 from adoption.core import selectors
 
 
+@login_not_required
 @never_cache
 @require_safe
 def healthz(request):
@@ -21,7 +24,12 @@ def healthz(request):
     return HttpResponse("ok\n", content_type="text/plain")
 
 
-@login_required
 @require_safe
 def home(request):
-    return render(request, "core/home.html", {"summary": selectors.service_summary()})
+    access = access_for(request)
+    context = {
+        "access": access,
+        "homes": lead_home(access) if access.is_lead else [],
+        "summary": selectors.service_summary(access),
+    }
+    return render(request, "core/home.html", context)

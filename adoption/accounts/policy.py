@@ -1,0 +1,85 @@
+"""The access policy: who may see and change what. Every view, the admin and the API ask here.
+
+- Anonymous users see nothing but the sign-in page and /healthz (views require a sign-in).
+- Every signed-in user may read reference data and non-confidential records everywhere, so a
+  lead can see how peers compare.
+- A confidential barrier is visible only to members of the reporting organisation and to the
+  national team (and superusers).
+- Only an innovation lead of an organisation changes that organisation's adoptions, barriers
+  and enabler actions. Superusers may change anything; the national team reads only.
+"""
+
+from django.db.models import Q
+
+from adoption.accounts.models import Membership, Role
+from adoption.registry.models import Organisation
+
+
+class Access:
+    """One user's memberships, read once per request and then answered from memory."""
+
+    def __init__(self, user):
+        self.user = user
+        if user.is_authenticated:
+            memberships = list(
+                Membership.objects.filter(user=user).values_list("organisation_id", "role")
+            )
+        else:
+            memberships = []
+        self.member_of = frozenset(org for org, _ in memberships)
+        self.leads = frozenset(org for org, role in memberships if role == Role.INNOVATION_LEAD)
+        self.is_national = user.is_authenticated and (
+            user.is_superuser or any(role == Role.NATIONAL_TEAM for _, role in memberships)
+        )
+        self.is_superuser = user.is_authenticated and user.is_superuser
+
+    # --- questions about one object -------------------------------------------------------
+
+    def may_view_barrier(self, barrier):
+        return (
+            not barrier.is_confidential
+            or self.is_national
+            or barrier.organisation_id in self.member_of
+        )
+
+    def may_change_for(self, organisation_id):
+        return self.is_superuser or organisation_id in self.leads
+
+    def may_change_barrier(self, barrier):
+        return self.may_change_for(barrier.organisation_id)
+
+    def may_change_adoption(self, adoption):
+        return self.may_change_for(adoption.organisation_id)
+
+    @property
+    def is_lead(self):
+        return bool(self.leads)
+
+    # --- querysets ------------------------------------------------------------------------
+
+    def barrier_filter(self, prefix=""):
+        """A Q limiting barriers (reached through `prefix`, e.g. "barrier__") to those visible."""
+        if self.is_national:
+            return Q()
+        return Q(**{f"{prefix}is_confidential": False}) | Q(
+            **{f"{prefix}organisation_id__in": sorted(self.member_of)}
+        )
+
+    def visible_barriers(self, queryset):
+        return queryset.filter(self.barrier_filter())
+
+    def organisations_led(self):
+        """The organisations this user may record adoptions and barriers for."""
+        if self.is_superuser:
+            return Organisation.objects.active()
+        return Organisation.objects.filter(pk__in=self.leads)
+
+
+def access_for(request_or_user):
+    """The Access for a request's user, cached on the request; or for a bare user."""
+    request = request_or_user if hasattr(request_or_user, "user") else None
+    if request is None:
+        return Access(request_or_user)
+    if not hasattr(request, "_spreadwatch_access"):
+        request._spreadwatch_access = Access(request.user)
+    return request._spreadwatch_access

@@ -1,0 +1,77 @@
+"""The barrier filter set: one definition shared by the register, its CSV export and the API."""
+
+import django_filters
+
+from adoption.barriers.models import Barrier, BarrierCategory, BarrierStatus, Severity
+from adoption.core.forms import DateInput
+from adoption.registry.models import (
+    Innovation,
+    InnovationCategory,
+    Organisation,
+    OrganisationType,
+    Pathway,
+)
+
+
+class BarrierFilter(django_filters.FilterSet):
+    region = django_filters.ModelChoiceFilter(
+        field_name="organisation__region",
+        queryset=Organisation.objects.regions().order_by("name"),
+        to_field_name="ods_code",
+        empty_label="All regions",
+    )
+    icb = django_filters.ModelChoiceFilter(
+        label="ICB",
+        field_name="organisation__icb",
+        queryset=Organisation.objects.icbs().active().order_by("name"),
+        to_field_name="ods_code",
+        empty_label="All ICBs",
+    )
+    org_type = django_filters.ChoiceFilter(
+        label="Organisation type",
+        field_name="organisation__org_type",
+        choices=OrganisationType.choices,
+        empty_label="All types",
+    )
+    organisation = django_filters.CharFilter(
+        label="Organisation ODS code",
+        field_name="organisation__ods_code",
+        lookup_expr="iexact",
+        max_length=6,
+    )
+    innovation = django_filters.ModelChoiceFilter(
+        queryset=Innovation.objects.order_by("name"), empty_label="All innovations"
+    )
+    innovation_category = django_filters.ChoiceFilter(
+        label="Innovation category",
+        field_name="innovation__category",
+        choices=InnovationCategory.choices,
+        empty_label="All categories",
+    )
+    pathway = django_filters.ModelChoiceFilter(
+        queryset=Pathway.objects.order_by("name"), empty_label="All pathways"
+    )
+    category = django_filters.ModelChoiceFilter(
+        label="Barrier category",
+        queryset=BarrierCategory.objects.all(),
+        to_field_name="slug",
+        empty_label="All barrier categories",
+    )
+    severity = django_filters.ChoiceFilter(choices=Severity.choices, empty_label="Any severity")
+    status = django_filters.ChoiceFilter(choices=BarrierStatus.choices, empty_label="Any status")
+    identified_after = django_filters.DateFilter(
+        label="Identified on or after",
+        field_name="identified_on",
+        lookup_expr="gte",
+        widget=DateInput,
+    )
+    identified_before = django_filters.DateFilter(
+        label="Identified on or before",
+        field_name="identified_on",
+        lookup_expr="lte",
+        widget=DateInput,
+    )
+
+    class Meta:
+        model = Barrier
+        fields = []

@@ -1,0 +1,309 @@
+"""The forms an innovation lead fills in. Rules about the data live on the models (`clean`,
+validators, constraints); these forms add only what depends on who is filling them in."""
+
+from django import forms
+from django.utils import timezone
+
+from adoption.barriers.models import (
+    CLOSED_STATUSES,
+    ActionOutcome,
+    Barrier,
+    BarrierCategory,
+    BarrierStatus,
+    EnablerAction,
+    EnablerType,
+    Stage,
+)
+from adoption.core.forms import NhsDateField, RadioSelectWithHints
+from adoption.registry.models import Innovation, Organisation, Pathway
+
+
+class OrganisationCodeField(forms.ModelChoiceField):
+    """An organisation chosen by its ODS code, typed or picked from a suggestion list."""
+
+    default_error_messages = {
+        "invalid_choice": "Enter the ODS code of an organisation that exists, for example RXX."
+    }
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("queryset", Organisation.objects.all())
+        kwargs.setdefault("to_field_name", "ods_code")
+        kwargs.setdefault("widget", forms.TextInput(attrs={"class": "nhsuk-input--width-10"}))
+        super().__init__(**kwargs)
+
+    def to_python(self, value):
+        return super().to_python(value.strip().upper() if isinstance(value, str) else value)
+
+    def prepare_value(self, value):
+        if isinstance(value, Organisation):
+            return value.ods_code
+        if isinstance(value, int):
+            return Organisation.objects.filter(pk=value).values_list("ods_code", flat=True).first()
+        return value
+
+
+class OrganisationCodesField(forms.CharField):
+    """Several organisations as comma-separated ODS codes."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", 200)
+        super().__init__(**kwargs)
+
+    def prepare_value(self, value):
+        if isinstance(value, list | tuple):
+            codes = [o.ods_code if isinstance(o, Organisation) else str(o) for o in value]
+            if all(isinstance(o, Organisation) for o in value):
+                return ", ".join(codes)
+            return ", ".join(
+                Organisation.objects.filter(pk__in=value).values_list("ods_code", flat=True)
+            )
+        return value
+
+    def clean(self, value):
+        value = super().clean(value)
+        codes = sorted({code.strip().upper() for code in value.replace(";", ",").split(",")})
+        codes = [code for code in codes if code]
+        if not codes:
+            return []
+        found = {o.ods_code: o for o in Organisation.objects.filter(ods_code__in=codes)}
+        missing = [code for code in codes if code not in found]
+        if missing:
+            raise forms.ValidationError(
+                "No organisation has the ODS code %(codes)s.",
+                params={"codes": ", ".join(missing)},
+                code="unknown",
+            )
+        return [found[code] for code in codes]
+
+
+class VersionedForm(forms.ModelForm):
+    """Carries the version of the record the form was opened at, for the no-lost-updates check."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk and not self.is_bound:
+            self.initial["version"] = self.instance.version
+
+
+class BarrierForm(VersionedForm):
+    organisation = OrganisationCodeField(
+        label="Your organisation's ODS code",
+        help_text="The organisation reporting the barrier.",
+    )
+    innovation = forms.ModelChoiceField(
+        queryset=Innovation.objects.all(),
+        empty_label="Choose an innovation",
+        error_messages={"invalid_choice": "Choose an innovation from the list."},
+    )
+    category = forms.ModelChoiceField(
+        queryset=BarrierCategory.objects.all(),
+        widget=RadioSelectWithHints,
+        empty_label=None,
+        label="What kind of barrier is it?",
+        error_messages={"required": "Choose what kind of barrier it is."},
+    )
+    identified_on = NhsDateField(label="Date identified", initial=timezone.localdate)
+    resolved_on = NhsDateField(
+        label="Date resolved",
+        required=False,
+        help_text="Only when the barrier is resolved or accepted.",
+    )
+    next_review_on = NhsDateField(
+        label="Next review date",
+        required=False,
+        help_text="Leave empty to set it by severity: critical and high 90 days, moderate "
+        "180, low 360.",
+    )
+    savings_organisation = OrganisationCodeField(
+        label="ODS code of the organisation where savings land",
+        required=False,
+        help_text="For example the PCN or council whose costs fall when you adopt.",
+    )
+    partners = OrganisationCodesField(
+        label="Other organisations involved",
+        required=False,
+        help_text="ODS codes separated by commas, for example the service you would need to "
+        "plan with.",
+    )
+
+    class Meta:
+        model = Barrier
+        fields = [
+            "organisation",
+            "innovation",
+            "category",
+            "severity",
+            "description",
+            "pathway",
+            "identified_on",
+            "status",
+            "resolved_on",
+            "partners",
+            "savings_organisation",
+            "cost_borne_gbp",
+            "savings_elsewhere_gbp",
+            "complexity",
+            "next_review_on",
+            "is_confidential",
+        ]
+        widgets = {
+            "severity": forms.RadioSelect,
+            "status": forms.RadioSelect,
+            "complexity": forms.RadioSelect,
+            "description": forms.Textarea(attrs={"rows": 4}),
+            "cost_borne_gbp": forms.NumberInput(
+                attrs={"class": "nhsuk-input--width-10", "step": "1", "min": "0"}
+            ),
+            "savings_elsewhere_gbp": forms.NumberInput(
+                attrs={"class": "nhsuk-input--width-10", "step": "1", "min": "0"}
+            ),
+        }
+        labels = {"description": "Describe the barrier"}
+        help_texts = {
+            "description": "What is blocking adoption, in a sentence or two. Do not include "
+            "patient details.",
+            "complexity": "How hard the barrier is to resolve (NASSS): simple, complicated "
+            "(many parts, but predictable) or complex (unpredictable).",
+        }
+        error_messages = {
+            "severity": {"required": "Choose how severe the barrier is."},
+            "description": {"required": "Describe the barrier."},
+        }
+
+    def __init__(self, *args, access, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.access = access
+        self.fields["category"].widget.hints = {
+            str(c.pk): c.description for c in BarrierCategory.objects.all()
+        }
+        self.fields["pathway"].queryset = Pathway.objects.all()
+        self.fields["pathway"].empty_label = "None or not sure"
+        self.fields["severity"].choices = [
+            (value, label) for value, label in self.fields["severity"].choices if value != ""
+        ]
+        self.fields["status"].choices = [c for c in self.fields["status"].choices if c[0] != ""]
+        self.fields["complexity"].choices = [
+            ("", "Not sure"),
+            *[c for c in self.fields["complexity"].choices if c[0] != ""],
+        ]
+        led = access.organisations_led()
+        if not access.is_superuser and led.count() == 1 and not self.instance.pk:
+            self.initial.setdefault("organisation", led.get())
+
+    def clean_organisation(self):
+        organisation = self.cleaned_data["organisation"]
+        if not self.access.may_change_for(organisation.pk):
+            raise forms.ValidationError(
+                "You can only log barriers for an organisation where you are the innovation lead."
+            )
+        return organisation
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("status") in CLOSED_STATUSES and not cleaned.get("resolved_on"):
+            self.add_error("resolved_on", "Enter the date the barrier was resolved or accepted.")
+        innovation, organisation = cleaned.get("innovation"), cleaned.get("organisation")
+        if (
+            innovation
+            and organisation
+            and innovation.adopter_types
+            and organisation.org_type not in innovation.adopter_types
+        ):
+            self.add_error(
+                "innovation",
+                f"{innovation.name} is not adopted by organisations like yours "
+                f"({organisation.get_org_type_display().lower()}).",
+            )
+        return cleaned
+
+
+class BarrierStatusForm(VersionedForm):
+    resolved_on = NhsDateField(
+        label="Date resolved or accepted",
+        required=False,
+        help_text="Needed when the barrier is resolved or accepted. Leave empty for today.",
+    )
+
+    class Meta:
+        model = Barrier
+        fields = ["status", "resolved_on"]
+        widgets = {"status": forms.RadioSelect}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["status"].choices = [c for c in self.fields["status"].choices if c[0] != ""]
+
+    def clean(self):
+        cleaned = super().clean()
+        status = cleaned.get("status")
+        if status in CLOSED_STATUSES and not cleaned.get("resolved_on"):
+            cleaned["resolved_on"] = timezone.localdate()
+            self.instance.resolved_on = cleaned["resolved_on"]
+            try:
+                self.instance.clean()
+            except forms.ValidationError as error:
+                self.add_error(None, error)
+        elif status in (BarrierStatus.OPEN, BarrierStatus.BEING_ADDRESSED):
+            cleaned["resolved_on"] = None
+            self.instance.resolved_on = None
+        return cleaned
+
+
+class EnablerActionForm(forms.ModelForm):
+    enabler_type = forms.ModelChoiceField(
+        queryset=EnablerType.objects.all(),
+        widget=RadioSelectWithHints,
+        empty_label=None,
+        label="What was done?",
+        error_messages={"required": "Choose what kind of enabler was used."},
+    )
+    started_on = NhsDateField(label="Date started", initial=timezone.localdate)
+    completed_on = NhsDateField(label="Date completed", required=False)
+
+    class Meta:
+        model = EnablerAction
+        fields = ["enabler_type", "owner", "started_on", "completed_on", "outcome", "notes"]
+        widgets = {"outcome": forms.RadioSelect, "notes": forms.Textarea(attrs={"rows": 3})}
+        error_messages = {"owner": {"required": "Enter who is responsible for the action."}}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["enabler_type"].widget.hints = {
+            str(e.pk): e.description for e in EnablerType.objects.all()
+        }
+        self.fields["outcome"].choices = [c for c in self.fields["outcome"].choices if c[0] != ""]
+
+    def clean(self):
+        cleaned = super().clean()
+        today = timezone.localdate()
+        for name in ("started_on", "completed_on"):
+            if cleaned.get(name) and cleaned[name] > today:
+                self.add_error(name, "The date cannot be in the future.")
+        started, completed = cleaned.get("started_on"), cleaned.get("completed_on")
+        if started and completed and completed < started:
+            self.add_error("completed_on", "The date completed cannot be before the date started.")
+        if cleaned.get("outcome") not in (None, "", ActionOutcome.IN_PROGRESS) and not completed:
+            self.add_error("completed_on", "Enter the date the action finished.")
+        return cleaned
+
+
+class StageForm(forms.Form):
+    stage = forms.ChoiceField(
+        choices=Stage.choices,
+        widget=forms.RadioSelect,
+        label="New stage",
+        error_messages={"required": "Choose the new stage."},
+    )
+    changed_on = NhsDateField(
+        label="Date of the change", required=False, help_text="Leave empty for today."
+    )
+    note = forms.CharField(
+        label="Note",
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="What happened, for example “business case approved by the board”.",
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)

@@ -1,0 +1,230 @@
+"""Page-level reads for leads' pages and the barrier register. Each answers in a fixed number
+of queries, whatever the size of the data."""
+
+from dataclasses import dataclass
+
+from django.db.models import (
+    Count,
+    DurationField,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Prefetch,
+    Subquery,
+)
+from django.db.models.functions import Coalesce
+from django.http import Http404
+from django.utils import timezone
+
+from adoption.barriers.models import (
+    OPEN_STATUSES,
+    ActionOutcome,
+    Adoption,
+    Barrier,
+    BarrierStatus,
+    EnablerAction,
+    stalled_before,
+)
+from adoption.registry.models import Organisation
+
+WHO_HAS_SOLVED_LIMIT = 10
+
+
+def _open_barriers_for_adoption():
+    return (
+        Barrier.objects.filter(
+            innovation=OuterRef("innovation"),
+            organisation=OuterRef("organisation"),
+            status__in=OPEN_STATUSES,
+        )
+        .order_by()
+        .values("organisation")
+        .annotate(n=Count("id"))
+        .values("n")
+    )
+
+
+def organisation_adoptions(organisation):
+    """An organisation's adoptions with their open-barrier counts: two tables, one query."""
+    return (
+        Adoption.objects.filter(organisation=organisation)
+        .select_related("innovation")
+        .annotate(open_barriers=Coalesce(Subquery(_open_barriers_for_adoption()), 0))
+        .order_by("innovation__name")
+    )
+
+
+def organisation_open_barriers(organisation):
+    return (
+        Barrier.objects.open()
+        .filter(organisation=organisation)
+        .select_related("innovation", "category")
+        .order_by("next_review_on", "-severity", "id")
+    )
+
+
+@dataclass
+class OrganisationHome:
+    organisation: Organisation
+    adoptions: list
+    open_barriers: list
+    stalled_count: int
+    due_count: int
+
+
+def lead_home(access, *, today=None):
+    """What an innovation lead sees first: for each organisation they lead, its adoptions with
+    stage, days in stage and stalled flag, and its open barriers, due reviews first."""
+    today = today or timezone.localdate()
+    stalled_on_or_before = stalled_before(today)
+    homes = []
+    for organisation in access.organisations_led().order_by("name")[:5]:
+        adoptions = list(organisation_adoptions(organisation))
+        for adoption in adoptions:
+            adoption.days = (today - adoption.stage_changed_on).days
+            adoption.stalled = (
+                not adoption.is_terminal and adoption.stage_changed_on <= stalled_on_or_before
+            )
+        barriers = list(organisation_open_barriers(organisation))
+        for barrier in barriers:
+            barrier.due = barrier.next_review_on <= today
+        homes.append(
+            OrganisationHome(
+                organisation=organisation,
+                adoptions=adoptions,
+                open_barriers=barriers,
+                stalled_count=sum(a.stalled for a in adoptions),
+                due_count=sum(b.due for b in barriers),
+            )
+        )
+    return homes
+
+
+def adoption_open_barriers(access, adoption):
+    return access.visible_barriers(
+        Barrier.objects.open()
+        .filter(innovation_id=adoption.innovation_id, organisation_id=adoption.organisation_id)
+        .select_related("category")
+        .order_by("next_review_on", "id")
+    )
+
+
+def register_queryset(access):
+    """Every barrier the user may see, with what the register shows, newest first."""
+    return access.visible_barriers(
+        Barrier.objects.select_related("innovation", "organisation", "category").order_by(
+            "-identified_on", "-id"
+        )
+    )
+
+
+def barrier_for(access, pk):
+    """The barrier, or 404 when it does not exist or is confidential to another organisation."""
+    barrier = (
+        Barrier.objects.select_related(
+            "innovation",
+            "organisation",
+            "organisation__region",
+            "category",
+            "pathway",
+            "savings_organisation",
+            "reported_by",
+        )
+        .filter(pk=pk)
+        .first()
+    )
+    if barrier is None or not access.may_view_barrier(barrier):
+        raise Http404("No barrier found.")
+    return barrier
+
+
+def barrier_actions(barrier):
+    return barrier.actions.select_related("enabler_type", "created_by").order_by(
+        "started_on", "id"
+    )
+
+
+@dataclass
+class HistoryEntry:
+    when: object
+    who: str
+    what: str
+    changes: list  # [(field label, old, new)]
+
+
+def barrier_history(barrier, *, since_version=None):
+    """The barrier's change history, newest first, each entry with its field changes.
+
+    With `since_version`, only the changes saved after that version: what someone else changed
+    while an edit form was open."""
+    records = list(barrier.history.select_related("history_user").order_by("-history_id"))
+    entries = []
+    for index, record in enumerate(records):
+        if since_version is not None and record.version <= since_version:
+            continue
+        previous = records[index + 1] if index + 1 < len(records) else None
+        changes = []
+        if previous is not None:
+            delta = record.diff_against(previous, excluded_fields=["updated_at", "version"])
+            for change in delta.changes:
+                field = Barrier._meta.get_field(change.field)
+                changes.append(
+                    (
+                        field.verbose_name,
+                        display_value(field, change.old),
+                        display_value(field, change.new),
+                    )
+                )
+        user = record.history_user
+        who = (user.get_full_name() or user.username) if user else "Demo data or import"
+        entries.append(
+            HistoryEntry(
+                when=record.history_date,
+                who=who,
+                what=record.history_change_reason
+                or {"+": "Created", "~": "Changed", "-": "Deleted"}[record.history_type],
+                changes=changes,
+            )
+        )
+    return entries
+
+
+def display_value(field, value):
+    if value in (None, ""):
+        return "—"
+    if field.choices:
+        return dict(field.flatchoices).get(value, value)
+    if field.is_relation and field.many_to_many:
+        return f"{len(value)} organisations"
+    if field.is_relation:
+        return str(field.related_model.objects.filter(pk=value).first() or value)
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    return value
+
+
+def who_has_solved(access, barrier):
+    """Organisations that resolved a barrier of the same category for the same innovation,
+    with the enabler that worked and how long it took, quickest first. Confidential barriers
+    of other organisations are left out unless the user may see them."""
+    resolving_actions = EnablerAction.objects.filter(
+        outcome=ActionOutcome.RESOLVED
+    ).select_related("enabler_type")
+    solved = (
+        access.visible_barriers(
+            Barrier.objects.filter(
+                innovation_id=barrier.innovation_id,
+                category_id=barrier.category_id,
+                status=BarrierStatus.RESOLVED,
+            ).exclude(organisation_id=barrier.organisation_id)
+        )
+        .select_related("organisation", "organisation__region")
+        .annotate(
+            took=ExpressionWrapper(
+                F("resolved_on") - F("identified_on"), output_field=DurationField()
+            )
+        )
+        .prefetch_related(Prefetch("actions", queryset=resolving_actions, to_attr="resolving"))
+        .order_by("took", "id")[:WHO_HAS_SOLVED_LIMIT]
+    )
+    return list(solved)

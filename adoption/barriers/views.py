@@ -1,0 +1,266 @@
+"""Pages for innovation leads: log and manage barriers, record actions, move adoptions on.
+
+Views ask the access policy, read through selectors and write through services; they hold no
+rules of their own.
+"""
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_POST
+from django_filters.views import FilterView
+
+from adoption.accounts.policy import access_for
+from adoption.barriers import selectors, services
+from adoption.barriers.filters import BarrierFilter
+from adoption.barriers.forms import BarrierForm, BarrierStatusForm, EnablerActionForm, StageForm
+from adoption.barriers.models import Adoption
+from adoption.core.pagination import EstimatedCountPaginator
+
+BAD_INPUT = 400
+CONFLICT = 409
+
+
+def _barrier_fields(form):
+    return {
+        name: form.cleaned_data[name]
+        for name in form.Meta.fields
+        if name not in ("partners",) and name in form.cleaned_data
+    }
+
+
+class BarrierRegisterView(FilterView):
+    filterset_class = BarrierFilter
+    template_name = "barriers/register.html"
+    paginate_by = 50
+    paginator_class = EstimatedCountPaginator
+    context_object_name = "barriers"
+
+    def get_queryset(self):
+        return selectors.register_queryset(access_for(self.request))
+
+    def get(self, request, *args, **kwargs):
+        response = super().get(request, *args, **kwargs)
+        if self.filterset.is_bound and not self.filterset.is_valid():
+            response.status_code = BAD_INPUT
+        return response
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        query = self.request.GET.copy()
+        query.pop("page", None)
+        return context | {
+            "access": access_for(self.request),
+            "query_without_page": query.urlencode(),
+            "today": timezone.localdate(),
+        }
+
+
+@require_http_methods(["GET", "POST"])
+def barrier_create(request):
+    access = access_for(request)
+    if not access.is_lead and not access.is_superuser:
+        raise PermissionDenied("Only innovation leads log barriers.")
+    form = BarrierForm(request.POST or None, access=access, initial=_initial_from(request))
+    if request.method == "POST" and form.is_valid():
+        barrier = services.record_barrier(
+            by=request.user,
+            fields=_barrier_fields(form),
+            partners=form.cleaned_data["partners"],
+        )
+        messages.success(request, f"Barrier {barrier.pk} logged.")
+        return redirect(barrier_url(barrier))
+    status = BAD_INPUT if form.is_bound else 200
+    return render(
+        request, "barriers/barrier_form.html", {"form": form, "creating": True}, status=status
+    )
+
+
+def _initial_from(request):
+    """Pre-fill from links such as 'log a barrier for this adoption'."""
+    initial = {}
+    if request.method == "GET" and request.GET.get("innovation", "").isdigit():
+        initial["innovation"] = int(request.GET["innovation"])
+    return initial
+
+
+def barrier_url(barrier):
+    return reverse("barrier-detail", args=[barrier.pk])
+
+
+@require_http_methods(["GET", "HEAD"])
+def barrier_detail(request, pk):
+    access = access_for(request)
+    barrier = selectors.barrier_for(access, pk)
+    context = {
+        "barrier": barrier,
+        "actions": selectors.barrier_actions(barrier),
+        "partners": list(barrier.partners.order_by("name")),
+        "history": selectors.barrier_history(barrier),
+        "may_change": access.may_change_barrier(barrier),
+        "solved_elsewhere": selectors.who_has_solved(access, barrier) if barrier.is_open else [],
+        "today": timezone.localdate(),
+    }
+    return render(request, "barriers/barrier_detail.html", context)
+
+
+def _changeable_barrier(request, pk):
+    access = access_for(request)
+    barrier = selectors.barrier_for(access, pk)
+    if not access.may_change_barrier(barrier):
+        raise PermissionDenied(
+            "Only the reporting organisation's innovation lead may change this."
+        )
+    return access, barrier
+
+
+def _rebind_at_current_version(form_class, request, current, **kwargs):
+    """After a conflict: the user's input, re-based on the version now saved."""
+    data = request.POST.copy()
+    data["version"] = current.version
+    form = form_class(data, instance=current, **kwargs)
+    form.is_valid()
+    return form
+
+
+@require_http_methods(["GET", "POST"])
+def barrier_edit(request, pk):
+    access, barrier = _changeable_barrier(request, pk)
+    form = BarrierForm(
+        request.POST or None,
+        instance=barrier,
+        access=access,
+        initial={"partners": list(barrier.partners.all())},
+    )
+    conflict = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_barrier(
+                by=request.user,
+                barrier=barrier,
+                fields=_barrier_fields(form),
+                partners=form.cleaned_data["partners"],
+                expected_version=form.cleaned_data["version"],
+            )
+        except services.StaleEdit as stale:
+            conflict = selectors.barrier_history(
+                stale.current, since_version=form.cleaned_data["version"]
+            )
+            form = _rebind_at_current_version(BarrierForm, request, stale.current, access=access)
+        else:
+            messages.success(request, "Your changes have been saved.")
+            return redirect(barrier_url(barrier))
+    status = CONFLICT if conflict else BAD_INPUT if form.is_bound else 200
+    context = {"form": form, "barrier": barrier, "conflict": conflict}
+    return render(request, "barriers/barrier_form.html", context, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+def barrier_status(request, pk):
+    _, barrier = _changeable_barrier(request, pk)
+    form = BarrierStatusForm(request.POST or None, instance=barrier)
+    conflict = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.change_barrier_status(
+                by=request.user,
+                barrier=barrier,
+                status=form.cleaned_data["status"],
+                resolved_on=form.cleaned_data["resolved_on"],
+                expected_version=form.cleaned_data["version"],
+            )
+        except services.StaleEdit as stale:
+            conflict = selectors.barrier_history(
+                stale.current, since_version=form.cleaned_data["version"]
+            )
+            form = _rebind_at_current_version(BarrierStatusForm, request, stale.current)
+        else:
+            messages.success(request, "The status has been changed.")
+            return redirect(barrier_url(barrier))
+    status = CONFLICT if conflict else BAD_INPUT if form.is_bound else 200
+    context = {"form": form, "barrier": barrier, "conflict": conflict}
+    return render(request, "barriers/status_form.html", context, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+def action_create(request, pk):
+    _, barrier = _changeable_barrier(request, pk)
+    form = EnablerActionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        services.record_enabler_action(by=request.user, barrier=barrier, fields=form.cleaned_data)
+        messages.success(request, "The action has been recorded.")
+        return redirect(barrier_url(barrier))
+    status = BAD_INPUT if form.is_bound else 200
+    return render(
+        request, "barriers/action_form.html", {"form": form, "barrier": barrier}, status=status
+    )
+
+
+def _adoption(request, pk):
+    return get_object_or_404(Adoption.objects.select_related("innovation", "organisation"), pk=pk)
+
+
+@require_http_methods(["GET", "POST"])
+def adoption_detail(request, pk):
+    access = access_for(request)
+    adoption = _adoption(request, pk)
+    may_change = access.may_change_adoption(adoption)
+    form = StageForm(request.POST or None, initial={"version": adoption.version})
+    conflict = False
+    if request.method == "POST":
+        if not may_change:
+            raise PermissionDenied("Only the organisation's innovation lead may change this.")
+        if form.is_valid():
+            try:
+                services.change_stage(
+                    by=request.user,
+                    adoption=adoption,
+                    stage=form.cleaned_data["stage"],
+                    on=form.cleaned_data["changed_on"],
+                    note=form.cleaned_data["note"],
+                    expected_version=form.cleaned_data["version"],
+                )
+            except services.StaleEdit as stale:
+                conflict = True
+                adoption = stale.current
+                data = request.POST.copy()
+                data["version"] = adoption.version
+                form = StageForm(data)
+                form.is_valid()
+            except ValidationError as error:
+                for field, errors in error.message_dict.items():
+                    form.add_error(field if field in form.fields else None, errors)
+            else:
+                messages.success(request, "The stage has been updated.")
+                return redirect("adoption-detail", pk=adoption.pk)
+    open_barriers = selectors.adoption_open_barriers(access, adoption)
+    context = {
+        "adoption": adoption,
+        "form": form,
+        "may_change": may_change,
+        "conflict": conflict,
+        "stage_changes": adoption.stage_changes.select_related("changed_by").order_by(
+            "-changed_on", "-id"
+        ),
+        "open_barriers": open_barriers,
+        "today": timezone.localdate(),
+    }
+    status = CONFLICT if conflict else BAD_INPUT if form.is_bound else 200
+    return render(request, "barriers/adoption_detail.html", context, status=status)
+
+
+@require_POST
+def adoption_no_barrier(request, pk):
+    access = access_for(request)
+    adoption = _adoption(request, pk)
+    if not access.may_change_adoption(adoption):
+        raise PermissionDenied("Only the organisation's innovation lead may change this.")
+    try:
+        services.confirm_no_current_barrier(by=request.user, adoption=adoption)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, f"Recorded that nothing currently blocks {adoption.innovation}.")
+    return redirect(reverse("adoption-detail", args=[pk]))

@@ -1,0 +1,63 @@
+"""Template helpers that put NHS.UK classes and ARIA links on Django's widgets."""
+
+from django import template
+
+register = template.Library()
+
+CHOICE_WIDGETS = {"radioselect", "radioselectwithhints", "checkboxselectmultiple"}
+WIDGET_CLASS = {"textarea": "nhsuk-textarea", "select": "nhsuk-select"}
+
+
+def is_choice_group(field):
+    return field.widget_type in CHOICE_WIDGETS
+
+
+@register.filter
+def choice_group(field):
+    """True when the field is a set of radios or checkboxes (rendered in a fieldset)."""
+    return is_choice_group(field)
+
+
+@register.filter
+def is_radios(field):
+    return field.widget_type in {"radioselect", "radioselectwithhints"}
+
+
+@register.filter
+def is_checkbox(field):
+    return field.widget_type == "checkbox"
+
+
+@register.filter
+def anchor(field):
+    """The id an error-summary link should jump to for this field."""
+    if is_choice_group(field):
+        return f"{field.auto_id}_0"
+    return field.id_for_label or field.auto_id
+
+
+@register.filter
+def described_by(field):
+    ids = []
+    if field.help_text:
+        ids.append(f"{field.auto_id}-hint")
+    if field.errors:
+        ids.append(f"{field.auto_id}-error")
+    return " ".join(ids)
+
+
+@register.simple_tag
+def nhs_widget(field):
+    """Render the field's widget with the NHS.UK class, its error state and aria-describedby."""
+    base = WIDGET_CLASS.get(field.widget_type, "nhsuk-input")
+    classes = [base]
+    if field.errors:
+        classes.append(f"{base}--error")
+    extra = field.field.widget.attrs.get("class")
+    if extra:
+        classes.append(extra)
+    attrs = {"class": " ".join(classes)}
+    describedby = described_by(field)
+    if describedby:
+        attrs["aria-describedby"] = describedby
+    return field.as_widget(attrs=attrs)
