@@ -83,7 +83,9 @@ class VersionedForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        if self.instance.pk and not self.is_bound:
+        if not self.instance.pk:
+            del self.fields["version"]
+        elif not self.is_bound:
             self.initial["version"] = self.instance.version
 
 
@@ -240,14 +242,8 @@ class BarrierStatusForm(VersionedForm):
         status = cleaned.get("status")
         if status in CLOSED_STATUSES and not cleaned.get("resolved_on"):
             cleaned["resolved_on"] = timezone.localdate()
-            self.instance.resolved_on = cleaned["resolved_on"]
-            try:
-                self.instance.clean()
-            except forms.ValidationError as error:
-                self.add_error(None, error)
         elif status in (BarrierStatus.OPEN, BarrierStatus.BEING_ADDRESSED):
             cleaned["resolved_on"] = None
-            self.instance.resolved_on = None
         return cleaned
 
 

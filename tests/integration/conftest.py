@@ -1,0 +1,84 @@
+import datetime
+
+import pytest
+
+from adoption.accounts.models import Role
+from adoption.barriers.models import BarrierStatus, Stage
+from adoption.registry.models import OrganisationType
+from tests.factories import (
+    AdoptionFactory,
+    BarrierFactory,
+    InnovationFactory,
+    MembershipFactory,
+    OrganisationFactory,
+    RegionFactory,
+    UserFactory,
+)
+
+PASSWORD = "correct-horse-battery"
+
+
+class World:
+    """Two trusts with a lead each, a national team member, a superuser, and barriers."""
+
+
+@pytest.fixture
+def world(db):
+    w = World()
+    w.region = RegionFactory(ods_code="Y56", name="London")
+    w.trust_a = OrganisationFactory(ods_code="RAA", name="Trust A", region=w.region)
+    w.trust_b = OrganisationFactory(ods_code="RBB", name="Trust B", region=w.region)
+    w.trust_c = OrganisationFactory(ods_code="RCC", name="Trust C", region=w.region)
+    w.pcn = OrganisationFactory(ods_code="U12345", name="A PCN", org_type=OrganisationType.PCN)
+    w.national_body = OrganisationFactory(
+        ods_code="X24", name="NHS England", org_type=OrganisationType.NATIONAL_BODY, region=None
+    )
+    w.innovation = InnovationFactory(name="Virtual wards")
+    w.adoption_a = AdoptionFactory(
+        innovation=w.innovation,
+        organisation=w.trust_a,
+        stage=Stage.EXPLORING,
+        stage_changed_on=datetime.date(2026, 1, 5),
+    )
+    w.adoption_b = AdoptionFactory(innovation=w.innovation, organisation=w.trust_b)
+    w.barrier_a = BarrierFactory(innovation=w.innovation, organisation=w.trust_a)
+    w.confidential_a = BarrierFactory(
+        innovation=w.innovation,
+        organisation=w.trust_a,
+        is_confidential=True,
+        description="Board has not agreed the business case",
+    )
+    w.barrier_b = BarrierFactory(innovation=w.innovation, organisation=w.trust_b)
+    w.lead_a = UserFactory(username="lead_a", first_name="Alex", last_name="Lead")
+    w.lead_b = UserFactory(username="lead_b", first_name="Bo", last_name="Lead")
+    w.national = UserFactory(username="national_member")
+    w.admin = UserFactory(username="super", is_superuser=True, is_staff=True)
+    MembershipFactory(user=w.lead_a, organisation=w.trust_a, role=Role.INNOVATION_LEAD)
+    MembershipFactory(user=w.lead_b, organisation=w.trust_b, role=Role.INNOVATION_LEAD)
+    MembershipFactory(user=w.national, organisation=w.national_body, role=Role.NATIONAL_TEAM)
+    w.users = {
+        "lead_a": w.lead_a,
+        "lead_b": w.lead_b,
+        "national": w.national,
+        "admin": w.admin,
+    }
+    return w
+
+
+@pytest.fixture
+def resolved_elsewhere(world):
+    """Trust C resolved the same kind of barrier for the same innovation, confidentially."""
+    return BarrierFactory(
+        innovation=world.innovation,
+        organisation=world.trust_c,
+        status=BarrierStatus.RESOLVED,
+        identified_on=datetime.date(2025, 1, 1),
+        resolved_on=datetime.date(2025, 3, 2),
+        is_confidential=True,
+    )
+
+
+def signed_in(client, user):
+    if user is not None:
+        client.force_login(user)
+    return client
