@@ -394,3 +394,16 @@ def test_register_filters_narrow_the_list(client, world):
     response = signed_in(client, world.lead_a).get("/barriers/?severity=4&region=Y56")
 
     assert [b.pk for b in response.context["barriers"]] == [world.barrier_b.pk]
+
+
+def test_history_shows_partner_and_related_record_changes(client, world):
+    barrier = world.barrier_a
+    signed_in(client, world.lead_a).post(
+        f"/barriers/{barrier.pk}/edit/",
+        edit_data(world, barrier, partners="RBB, RCC", category=category("procurement").pk),
+    )
+
+    page = client.get(f"/barriers/{barrier.pk}/").content.decode()
+
+    assert "Other organisations involved: — → RBB, RCC" in page
+    assert "Silo working → Procurement" in page
