@@ -123,3 +123,22 @@ ENABLER_TYPES = [
     ),
     ("other", "Other", "Something else: describe it in the notes."),
 ]
+
+
+def install(category_model, enabler_model):
+    """Create or update both taxonomies. Takes the models so that migrations can pass their
+    historical versions."""
+    for order, (slug, name, description, domain) in enumerate(BARRIER_CATEGORIES, start=1):
+        category_model.objects.update_or_create(
+            slug=slug,
+            defaults={
+                "name": name,
+                "description": description,
+                "nasss_domain": domain,
+                "sort_order": order,
+            },
+        )
+    for order, (slug, name, description) in enumerate(ENABLER_TYPES, start=1):
+        enabler_model.objects.update_or_create(
+            slug=slug, defaults={"name": name, "description": description, "sort_order": order}
+        )

@@ -1,25 +1,12 @@
 from django.db import migrations
 
-from adoption.barriers.taxonomy import BARRIER_CATEGORIES, ENABLER_TYPES
+from adoption.barriers.taxonomy import BARRIER_CATEGORIES, ENABLER_TYPES, install
 
 
 def seed_taxonomies(apps, schema_editor):
-    BarrierCategory = apps.get_model("barriers", "BarrierCategory")
-    EnablerType = apps.get_model("barriers", "EnablerType")
-    for order, (slug, name, description, domain) in enumerate(BARRIER_CATEGORIES, start=1):
-        BarrierCategory.objects.update_or_create(
-            slug=slug,
-            defaults={
-                "name": name,
-                "description": description,
-                "nasss_domain": domain,
-                "sort_order": order,
-            },
-        )
-    for order, (slug, name, description) in enumerate(ENABLER_TYPES, start=1):
-        EnablerType.objects.update_or_create(
-            slug=slug, defaults={"name": name, "description": description, "sort_order": order}
-        )
+    install(
+        apps.get_model("barriers", "BarrierCategory"), apps.get_model("barriers", "EnablerType")
+    )
 
 
 def remove_taxonomies(apps, schema_editor):
