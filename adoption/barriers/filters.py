@@ -3,7 +3,7 @@
 import django_filters
 
 from adoption.barriers.models import Barrier, BarrierCategory, BarrierStatus, Severity
-from adoption.core.forms import DateInput
+from adoption.core.forms import DateInput, FilterForm
 from adoption.registry.models import (
     Innovation,
     InnovationCategory,
@@ -75,3 +75,4 @@ class BarrierFilter(django_filters.FilterSet):
     class Meta:
         model = Barrier
         fields = []
+        form = FilterForm

@@ -97,7 +97,10 @@ class BarrierForm(VersionedForm):
     innovation = forms.ModelChoiceField(
         queryset=Innovation.objects.all(),
         empty_label="Choose an innovation",
-        error_messages={"invalid_choice": "Choose an innovation from the list."},
+        error_messages={
+            "required": "Choose the innovation the barrier blocks.",
+            "invalid_choice": "Choose an innovation from the list.",
+        },
     )
     category = forms.ModelChoiceField(
         queryset=BarrierCategory.objects.all(),
@@ -172,6 +175,10 @@ class BarrierForm(VersionedForm):
         error_messages = {
             "severity": {"required": "Choose how severe the barrier is."},
             "description": {"required": "Describe the barrier."},
+            "cost_borne_gbp": {"invalid": "Enter the cost in whole pounds, for example 25000."},
+            "savings_elsewhere_gbp": {
+                "invalid": "Enter the savings in whole pounds, for example 25000."
+            },
         }
 
     def __init__(self, *args, access, **kwargs):

@@ -16,6 +16,10 @@ from adoption.registry.models import Innovation, Organisation, Pathway
 
 # Money above this is a typing slip, not an NHS barrier: £1bn.
 MAX_GBP = Decimal("1000000000")
+MONEY_VALIDATORS = [
+    MinValueValidator(0, "Enter an amount of £0 or more."),
+    MaxValueValidator(MAX_GBP, "Enter an amount no larger than £1,000,000,000 (£1bn)."),
+]
 
 
 class NasssDomain(models.TextChoices):
@@ -301,7 +305,7 @@ class Barrier(models.Model):
         decimal_places=2,
         null=True,
         blank=True,
-        validators=[MinValueValidator(0), MaxValueValidator(MAX_GBP)],
+        validators=MONEY_VALIDATORS,
     )
     savings_elsewhere_gbp = models.DecimalField(
         "annual savings landing elsewhere (£)",
@@ -309,7 +313,7 @@ class Barrier(models.Model):
         decimal_places=2,
         null=True,
         blank=True,
-        validators=[MinValueValidator(0), MaxValueValidator(MAX_GBP)],
+        validators=MONEY_VALIDATORS,
     )
     complexity = models.CharField(
         "complexity (NASSS)", max_length=12, choices=Complexity.choices, blank=True

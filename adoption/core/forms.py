@@ -11,6 +11,12 @@ class NhsFormRenderer(TemplatesSetting):
     field_template_name = "includes/forms/field.html"
 
 
+class FilterForm(forms.Form):
+    """The form behind a filter bar: every field is optional, so none is labelled so."""
+
+    hide_optional = True
+
+
 class RadioSelectWithHints(forms.RadioSelect):
     """Radios with a one-line hint under each option (NHS.UK 'radios with hints')."""
 
