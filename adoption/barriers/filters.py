@@ -1,8 +1,17 @@
-"""The barrier filter set: one definition shared by the register, its CSV export and the API."""
+"""Filter sets: one per subject, shared by pages, CSV exports and the API. Both adoptions and
+barriers belong to an organisation and an innovation, so the organisation and innovation
+filters are defined once, in `PlaceAndInnovationFilter`."""
 
 import django_filters
 
-from adoption.barriers.models import Barrier, BarrierCategory, BarrierStatus, Severity
+from adoption.barriers.models import (
+    Adoption,
+    Barrier,
+    BarrierCategory,
+    BarrierStatus,
+    Severity,
+    Stage,
+)
 from adoption.core.forms import DateInput, FilterForm
 from adoption.registry.models import (
     Innovation,
@@ -13,7 +22,7 @@ from adoption.registry.models import (
 )
 
 
-class BarrierFilter(django_filters.FilterSet):
+class PlaceAndInnovationFilter(django_filters.FilterSet):
     region = django_filters.ModelChoiceFilter(
         field_name="organisation__region",
         queryset=Organisation.objects.regions().order_by("name"),
@@ -48,6 +57,12 @@ class BarrierFilter(django_filters.FilterSet):
         choices=InnovationCategory.choices,
         empty_label="All categories",
     )
+
+    class Meta:
+        form = FilterForm
+
+
+class BarrierFilter(PlaceAndInnovationFilter):
     pathway = django_filters.ModelChoiceFilter(
         queryset=Pathway.objects.order_by("name"), empty_label="All pathways"
     )
@@ -72,7 +87,24 @@ class BarrierFilter(django_filters.FilterSet):
         widget=DateInput,
     )
 
-    class Meta:
+    class Meta(PlaceAndInnovationFilter.Meta):
         model = Barrier
         fields = []
-        form = FilterForm
+
+
+class AdoptionFilter(PlaceAndInnovationFilter):
+    pathway = django_filters.ModelChoiceFilter(
+        queryset=Pathway.objects.order_by("name"),
+        empty_label="All pathways",
+        method="filter_pathway",
+        help_text="Innovations that change this pathway.",
+    )
+    stage = django_filters.ChoiceFilter(choices=Stage.choices, empty_label="Any stage")
+
+    class Meta(PlaceAndInnovationFilter.Meta):
+        model = Adoption
+        fields = []
+
+    def filter_pathway(self, queryset, name, pathway):
+        # A subquery rather than a join, so an innovation on two pathways is not counted twice.
+        return queryset.filter(innovation__in=Innovation.objects.filter(pathways=pathway))

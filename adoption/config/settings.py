@@ -112,6 +112,7 @@ INSTALLED_APPS = [
     "adoption.registry",
     "adoption.accounts",
     "adoption.barriers",
+    "adoption.dashboards",
 ]
 
 MIDDLEWARE = [

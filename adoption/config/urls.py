@@ -19,4 +19,5 @@ urlpatterns = [
     path("accounts/", include(account_patterns)),
     path("", core_views.home, name="home"),
     path("", include("adoption.barriers.urls")),
+    path("", include("adoption.dashboards.urls")),
 ]

@@ -173,7 +173,13 @@ class DemoBuilder:
     # --- helpers ------------------------------------------------------------------------
 
     def _bar(self, total, desc):
-        return tqdm(total=total, desc=desc, unit=" rows", disable=not self.progress, leave=False)
+        return tqdm(
+            total=total,
+            desc=desc,
+            unit=" rows",
+            disable=None if self.progress else True,
+            leave=False,
+        )
 
     def _date_between(self, start, end):
         if end <= start:

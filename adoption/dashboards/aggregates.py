@@ -1,0 +1,628 @@
+"""Every figure on the dashboards, counted in the database.
+
+Each function takes querysets already narrowed by the filter sets and the access policy, and
+answers in a fixed number of queries whatever the size of the data. Python only reshapes the
+counted rows (pivoting, zero-filling quarters, ratios) and applies the stall rule to them.
+"""
+
+import datetime
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.db.models import Count, F, Min, Q, Sum
+from django.db.models.functions import TruncQuarter
+from django.utils import timezone
+
+from adoption.barriers.models import (
+    ADOPTER_STAGES,
+    OPEN_STATUSES,
+    STAGE_ORDER,
+    TERMINAL_STAGES,
+    ActionOutcome,
+    BarrierCategory,
+    BarrierStatus,
+    EnablerAction,
+    Route,
+    Stage,
+    StageChange,
+    stalled_before,
+)
+from adoption.dashboards import stall_rule
+from adoption.dashboards.sql import DaysBetween, Median
+from adoption.registry.models import Organisation, OrganisationType
+
+# How a group is named in queries: the field on Adoption/Barrier, and how to label it.
+GROUPINGS = {
+    "region": "organisation__region",
+    "icb": "organisation__icb",
+    "org_type": "organisation__org_type",
+}
+GROUPING_LABELS = {"region": "Region", "icb": "ICB", "org_type": "Organisation type"}
+
+# Every forward move along the order of progress counts as an advance.
+ADVANCE = Q()
+for _i, _from in enumerate(STAGE_ORDER):
+    for _to in STAGE_ORDER[_i + 1 :]:
+        ADVANCE |= Q(from_stage=_from, to_stage=_to)
+
+
+# --- quarters ----------------------------------------------------------------------------
+
+
+def quarter_start(day):
+    return datetime.date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
+
+
+def next_quarter(day):
+    return datetime.date(day.year + (day.month > 9), (day.month + 2) % 12 + 1, 1)
+
+
+def quarters(first, last):
+    """Quarter starts from `first`'s quarter to `last`'s, inclusive."""
+    result, current = [], quarter_start(first)
+    while current <= last:
+        result.append(current)
+        current = next_quarter(current)
+    return result
+
+
+def last_complete_quarter(today):
+    start = quarter_start(today)
+    return quarter_start(start - datetime.timedelta(days=1))
+
+
+def quarter_label(day):
+    return f"{day.year} Q{(day.month - 1) // 3 + 1}"
+
+
+def as_date(value):
+    return value.date() if isinstance(value, datetime.datetime) else value
+
+
+def share(part, whole):
+    return part / whole if whole else None
+
+
+# --- labels for groups -------------------------------------------------------------------
+
+
+def group_names(grouping, keys):
+    """{group key: (readable name, the value the filter bar uses for it)}: one query for
+    regions and ICBs (their ODS codes), none for organisation types."""
+    if grouping == "org_type":
+        names = dict(OrganisationType.choices)
+        return {key: (names.get(key, key), key) for key in keys}
+    ids = [key for key in keys if key]
+    found = {
+        pk: (name, code)
+        for pk, name, code in Organisation.objects.filter(pk__in=ids).values_list(
+            "pk", "name", "ods_code"
+        )
+    }
+    return {key: found.get(key, ("Not recorded", "")) for key in keys}
+
+
+def group_labels(grouping, keys):
+    return {key: name for key, (name, _) in group_names(grouping, keys).items()}
+
+
+# --- adoption and spread -----------------------------------------------------------------
+
+
+def _adoption_counts(**extra):
+    cutoff = stalled_before(extra.pop("today", None))
+    return {
+        "organisations": Count("id"),
+        "adopters": Count("id", filter=Q(stage__in=ADOPTER_STAGES)),
+        "stalled": Count(
+            "id", filter=~Q(stage__in=TERMINAL_STAGES) & Q(stage_changed_on__lte=cutoff)
+        ),
+        **{f"stage_{stage}": Count("id", filter=Q(stage=stage)) for stage in Stage.values},
+    }
+
+
+def headline(adoptions, barriers, *, today=None):
+    counts = adoptions.aggregate(
+        **_adoption_counts(today=today),
+        organisations_in_scope=Count("organisation", distinct=True),
+    )
+    barrier_counts = barriers.aggregate(
+        total=Count("id"),
+        open=Count("id", filter=Q(status__in=OPEN_STATUSES)),
+        due=Count(
+            "id",
+            filter=Q(status__in=OPEN_STATUSES, next_review_on__lte=today or timezone.localdate()),
+        ),
+    )
+    return {
+        "organisations": counts["organisations_in_scope"],
+        "adoptions": counts["organisations"],
+        "adopters": counts["adopters"],
+        "adopter_share": share(counts["adopters"], counts["organisations"]),
+        "stalled": counts["stalled"],
+        "stalled_share": share(counts["stalled"], counts["organisations"]),
+        "barriers": barrier_counts["total"],
+        "open_barriers": barrier_counts["open"],
+        "due_barriers": barrier_counts["due"],
+    }
+
+
+@dataclass
+class Funnel:
+    innovation_id: int
+    name: str
+    total: int
+    stages: dict  # stage -> count
+
+
+def funnels(adoptions, *, today=None):
+    """Organisations at each stage, per innovation."""
+    rows = (
+        adoptions.values("innovation_id", "innovation__name")
+        .annotate(**_adoption_counts(today=today))
+        .order_by("innovation__name")
+    )
+    return [
+        Funnel(
+            innovation_id=row["innovation_id"],
+            name=row["innovation__name"],
+            total=row["organisations"],
+            stages={stage: row[f"stage_{stage}"] for stage in Stage.values},
+        )
+        for row in rows
+    ]
+
+
+@dataclass
+class SpreadCell:
+    innovation_id: int
+    innovation: str
+    group: object
+    group_label: str
+    group_code: str
+    verdict: stall_rule.GroupVerdict
+    why: list = field(default_factory=list)  # over-represented barrier categories
+
+    @property
+    def adopter_share(self):
+        return self.verdict.adopter_share
+
+    @property
+    def stalled_share(self):
+        return self.verdict.stalled_share
+
+
+def advances_by_quarter(adoptions, *, group_field, today=None):
+    """{(innovation, group): {quarter: advances}} and the first quarter of each group."""
+    today = today or timezone.localdate()
+    changes = StageChange.objects.filter(adoption__in=adoptions.values("id"))
+    key = f"adoption__{group_field}"
+    firsts = {
+        (row["adoption__innovation_id"], row[key]): as_date(row["first"])
+        for row in changes.values("adoption__innovation_id", key).annotate(first=Min("changed_on"))
+    }
+    series = defaultdict(dict)
+    rows = (
+        changes.filter(ADVANCE, changed_on__lt=quarter_start(today))
+        .annotate(quarter=TruncQuarter("changed_on"))
+        .values("adoption__innovation_id", key, "quarter")
+        .annotate(n=Count("id"))
+    )
+    for row in rows:
+        series[(row["adoption__innovation_id"], row[key])][as_date(row["quarter"])] = row["n"]
+    return series, firsts
+
+
+def spread_matrix(adoptions, barriers, *, grouping="region", today=None):
+    """The innovation × group matrix: adoption share, stalled share and the stall flag, with
+    the over-represented barrier categories of each stalling group."""
+    today = today or timezone.localdate()
+    group_field = GROUPINGS[grouping]
+    rows = list(
+        adoptions.values("innovation_id", "innovation__name", group_field)
+        .annotate(**_adoption_counts(today=today))
+        .order_by("innovation__name")
+    )
+    series, firsts = advances_by_quarter(adoptions, group_field=group_field, today=today)
+    last = last_complete_quarter(today)
+    names = group_names(grouping, {row[group_field] for row in rows})
+    cells = []
+    for row in rows:
+        key = (row["innovation_id"], row[group_field])
+        first = firsts.get(key)
+        points = [series[key].get(q, 0) for q in quarters(first, last)] if first else []
+        verdict = stall_rule.judge(
+            organisations=row["organisations"],
+            adopters=row["adopters"],
+            stalled=row["stalled"],
+            advances=points,
+        )
+        cells.append(
+            SpreadCell(
+                innovation_id=row["innovation_id"],
+                innovation=row["innovation__name"],
+                group=row[group_field],
+                group_label=names[row[group_field]][0],
+                group_code=names[row[group_field]][1],
+                verdict=verdict,
+            )
+        )
+    explain_stalls(cells, barriers, group_field=group_field)
+    return cells
+
+
+# --- why: over-represented barriers ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OverRepresented:
+    category: str
+    here: int
+    here_total: int
+    elsewhere: int
+    elsewhere_total: int
+    lift: float
+
+    def sentence(self):
+        return (
+            f"“{self.category}” is {self.lift:.1f}× as common here ({self.here} of "
+            f"{self.here_total} barriers) as where it spread ({self.elsewhere} of "
+            f"{self.elsewhere_total})"
+        )
+
+
+MIN_COUNT = 3
+MIN_LIFT = 1.5
+
+
+def over_represented(here, elsewhere, names):
+    """Categories whose share of barriers in a stalling group exceeds their share in the groups
+    where the innovation spread, by lift (ratio of shares, with 0.5 added to each count so a
+    category absent elsewhere does not divide by zero). `here` and `elsewhere` map category id
+    to count."""
+    here_total, elsewhere_total = sum(here.values()), sum(elsewhere.values())
+    if not here_total:
+        return []
+    found = []
+    categories = len(set(here) | set(elsewhere)) or 1
+    for category, count in here.items():
+        if count < MIN_COUNT:
+            continue
+        other = elsewhere.get(category, 0)
+        lift = ((count + 0.5) / (here_total + 0.5 * categories)) / (
+            (other + 0.5) / (elsewhere_total + 0.5 * categories)
+        )
+        if lift >= MIN_LIFT:
+            found.append(
+                OverRepresented(names[category], count, here_total, other, elsewhere_total, lift)
+            )
+    return sorted(found, key=lambda item: (-item.lift, item.category))
+
+
+def explain_stalls(cells, barriers, *, group_field):
+    """Attach the over-represented barrier categories to every stalling cell (one query)."""
+    stalling = [cell for cell in cells if cell.verdict.stalling]
+    if not stalling:
+        return
+    innovations = {cell.innovation_id for cell in stalling}
+    counts = defaultdict(lambda: defaultdict(int))  # (innovation, group) -> category -> n
+    for row in (
+        barriers.filter(innovation_id__in=innovations)
+        .values("innovation_id", group_field, "category_id")
+        .annotate(n=Count("id"))
+    ):
+        counts[(row["innovation_id"], row[group_field])][row["category_id"]] = row["n"]
+    names = dict(BarrierCategory.objects.values_list("id", "name"))
+    spread_groups = defaultdict(list)
+    for cell in cells:
+        if not cell.verdict.stalling:
+            spread_groups[cell.innovation_id].append(cell.group)
+    for cell in stalling:
+        elsewhere = defaultdict(int)
+        for group in spread_groups[cell.innovation_id]:
+            for category, n in counts[(cell.innovation_id, group)].items():
+                elsewhere[category] += n
+        cell.why = over_represented(counts[(cell.innovation_id, cell.group)], elsewhere, names)
+
+
+# --- barriers ----------------------------------------------------------------------------
+
+
+def barrier_heatmap(barriers, *, grouping="region"):
+    """Barrier counts by category × group: (categories, groups, {(category, group): n})."""
+    group_field = GROUPINGS[grouping]
+    rows = list(barriers.values("category__name", group_field).annotate(n=Count("id")))
+    categories = list(BarrierCategory.objects.values_list("name", flat=True))
+    labels = group_labels(grouping, {row[group_field] for row in rows})
+    groups = sorted(labels.items(), key=lambda item: str(item[1]))
+    cells = {(row["category__name"], row[group_field]): row["n"] for row in rows}
+    return categories, groups, cells
+
+
+def severity_ranking(barriers):
+    """Open barriers by category, ranked by the sum of their severities (1 low … 4 critical)."""
+    return list(
+        barriers.filter(status__in=OPEN_STATUSES)
+        .values("category__name")
+        .annotate(
+            open=Count("id"),
+            critical=Count("id", filter=Q(severity=4)),
+            weighted=Sum("severity"),
+        )
+        .order_by("-weighted", "category__name")
+    )
+
+
+def opened_and_resolved_by_quarter(barriers, *, today=None):
+    today = today or timezone.localdate()
+    opened = dict(
+        barriers.annotate(quarter=TruncQuarter("identified_on"))
+        .values("quarter")
+        .annotate(n=Count("id"))
+        .values_list("quarter", "n")
+    )
+    resolved = dict(
+        barriers.filter(resolved_on__isnull=False)
+        .annotate(quarter=TruncQuarter("resolved_on"))
+        .values("quarter")
+        .annotate(n=Count("id"))
+        .values_list("quarter", "n")
+    )
+    opened = {as_date(k): v for k, v in opened.items()}
+    resolved = {as_date(k): v for k, v in resolved.items()}
+    if not opened and not resolved:
+        return []
+    first = min([*opened, *resolved])
+    return [
+        {"quarter": quarter_label(q), "opened": opened.get(q, 0), "resolved": resolved.get(q, 0)}
+        for q in quarters(first, today)
+    ]
+
+
+def days_to_resolve(barriers):
+    """Median days from identified to resolved, per category, over resolved barriers."""
+    return list(
+        barriers.filter(status=BarrierStatus.RESOLVED)
+        .values("category__name")
+        .annotate(
+            resolved=Count("id"), median_days=Median(DaysBetween("resolved_on", "identified_on"))
+        )
+        .order_by("median_days", "category__name")
+    )
+
+
+# --- savings elsewhere -------------------------------------------------------------------
+
+
+def savings_by_type(barriers):
+    """Who bears the cost and where the savings land, by pair of organisation types."""
+    types = dict(OrganisationType.choices)
+    rows = (
+        barriers.filter(savings_organisation__isnull=False)
+        .values("organisation__org_type", "savings_organisation__org_type")
+        .annotate(
+            barriers=Count("id"),
+            cost=Sum("cost_borne_gbp"),
+            savings=Sum("savings_elsewhere_gbp"),
+        )
+        .order_by(F("savings").desc(nulls_last=True))
+    )
+    return [
+        row
+        | {
+            "bearer": types.get(row["organisation__org_type"]),
+            "saver": types.get(row["savings_organisation__org_type"]),
+        }
+        for row in rows
+    ]
+
+
+def savings_top_pairs(barriers, *, limit=20):
+    """The organisation pairs with the most savings landing elsewhere: candidates for pooled
+    budgets and risk-sharing."""
+    return list(
+        barriers.filter(savings_organisation__isnull=False)
+        .values(
+            "organisation__ods_code",
+            "organisation__name",
+            "savings_organisation__ods_code",
+            "savings_organisation__name",
+        )
+        .annotate(
+            barriers=Count("id"),
+            open=Count("id", filter=Q(status__in=OPEN_STATUSES)),
+            cost=Sum("cost_borne_gbp"),
+            savings=Sum("savings_elsewhere_gbp"),
+        )
+        .order_by(F("savings").desc(nulls_last=True), "organisation__ods_code")[:limit]
+    )
+
+
+# --- what worked -------------------------------------------------------------------------
+
+
+def enabler_effect(barriers):
+    """Enabler type × barrier category: how often the action resolved the barrier, and the
+    median days from the barrier being identified to the action that resolved it."""
+    actions = EnablerAction.objects.filter(barrier__in=barriers.values("id"))
+    return list(
+        actions.exclude(outcome=ActionOutcome.IN_PROGRESS)
+        .values("enabler_type__name", "barrier__category__name")
+        .annotate(
+            actions=Count("id"),
+            resolved=Count("id", filter=Q(outcome=ActionOutcome.RESOLVED)),
+            median_days=Median(
+                DaysBetween("completed_on", "barrier__identified_on"),
+                filter=Q(outcome=ActionOutcome.RESOLVED),
+            ),
+        )
+        .order_by("enabler_type__name", "barrier__category__name")
+    )
+
+
+def enabler_summary(barriers):
+    """Per enabler type across all categories: resolution rate and median days."""
+    actions = EnablerAction.objects.filter(barrier__in=barriers.values("id"))
+    rows = (
+        actions.exclude(outcome=ActionOutcome.IN_PROGRESS)
+        .values("enabler_type__name")
+        .annotate(
+            actions=Count("id"),
+            resolved=Count("id", filter=Q(outcome=ActionOutcome.RESOLVED)),
+            median_days=Median(
+                DaysBetween("completed_on", "barrier__identified_on"),
+                filter=Q(outcome=ActionOutcome.RESOLVED),
+            ),
+        )
+        .order_by("enabler_type__name")
+    )
+    return [row | {"rate": share(row["resolved"], row["actions"])} for row in rows]
+
+
+def progress_by_route(adoptions, *, today=None):
+    """Mandated, co-developed and local adoptions compared: how many reached adoption, how
+    many stalled, how many declined or abandoned."""
+    names = dict(Route.choices)
+    rows = adoptions.values("route").annotate(**_adoption_counts(today=today)).order_by("route")
+    return [
+        {
+            "route": names.get(row["route"], row["route"]),
+            "adoptions": row["organisations"],
+            "adopters": row["adopters"],
+            "adopter_share": share(row["adopters"], row["organisations"]),
+            "stalled": row["stalled"],
+            "stalled_share": share(row["stalled"], row["organisations"]),
+            "dropped": row[f"stage_{Stage.DECLINED}"] + row[f"stage_{Stage.ABANDONED}"],
+        }
+        for row in rows
+    ]
+
+
+# --- one innovation ----------------------------------------------------------------------
+
+
+def adopters_over_time(adoptions, *, grouping="region", today=None):
+    """The S-curve: cumulative organisations reaching 'implementing' (or straight to
+    'embedded'), per quarter and group. Returns (quarter labels, [(group label, [counts])])."""
+    today = today or timezone.localdate()
+    group_field = f"adoption__{GROUPINGS[grouping]}"
+    rows = (
+        StageChange.objects.filter(adoption__in=adoptions.values("id"))
+        .filter(
+            Q(to_stage=Stage.IMPLEMENTING)
+            | (Q(to_stage=Stage.EMBEDDED) & ~Q(from_stage=Stage.IMPLEMENTING))
+        )
+        .annotate(quarter=TruncQuarter("changed_on"))
+        .values(group_field, "quarter")
+        .annotate(n=Count("adoption", distinct=True))
+    )
+    per_group = defaultdict(dict)
+    for row in rows:
+        per_group[row[group_field]][as_date(row["quarter"])] = row["n"]
+    if not per_group:
+        return [], []
+    axis = quarters(min(q for g in per_group.values() for q in g), today)
+    labels = group_labels(grouping, set(per_group))
+    lines = []
+    for group, counts in sorted(per_group.items(), key=lambda item: str(labels[item[0]])):
+        running, line = 0, []
+        for q in axis:
+            running += counts.get(q, 0)
+            line.append(running)
+        lines.append((labels[group], line))
+    return [quarter_label(q) for q in axis], lines
+
+
+def stage_by_group(adoptions, *, grouping="region", today=None):
+    group_field = GROUPINGS[grouping]
+    rows = list(
+        adoptions.values(group_field)
+        .annotate(**_adoption_counts(today=today))
+        .order_by(group_field)
+    )
+    labels = group_labels(grouping, {row[group_field] for row in rows})
+    return sorted(
+        (
+            {
+                "group": labels[row[group_field]],
+                "total": row["organisations"],
+                "stalled": row["stalled"],
+                "stages": [row[f"stage_{stage}"] for stage in Stage.values],
+            }
+            for row in rows
+        ),
+        key=lambda row: str(row["group"]),
+    )
+
+
+def stalled_organisations(adoptions, barriers, *, limit=100, today=None):
+    """Stalled adoptions, longest-stalled first, each with its open barriers (two queries)."""
+    stalled = list(
+        adoptions.stalled(today=today)
+        .select_related("organisation", "organisation__region", "innovation")
+        .order_by("stage_changed_on", "organisation__name")[:limit]
+    )
+    by_pair = defaultdict(list)
+    for barrier in (
+        barriers.filter(
+            status__in=OPEN_STATUSES,
+            organisation_id__in=[a.organisation_id for a in stalled],
+            innovation_id__in={a.innovation_id for a in stalled},
+        )
+        .select_related("category")
+        .order_by("-severity", "id")
+    ):
+        by_pair[(barrier.innovation_id, barrier.organisation_id)].append(barrier)
+    for adoption in stalled:
+        adoption.open_barriers = by_pair[(adoption.innovation_id, adoption.organisation_id)]
+    return stalled
+
+
+# --- one organisation among its peers ----------------------------------------------------
+
+
+def peer_comparison(organisation, adoptions, *, today=None):
+    """For each innovation the organisation has recorded: its stage, and the adopter share
+    among its peers (same type) in its ICB and in its region."""
+    own = list(
+        adoptions.filter(organisation=organisation)
+        .select_related("innovation")
+        .order_by("innovation__name")
+    )
+    innovation_ids = [a.innovation_id for a in own]
+    peers = adoptions.filter(
+        innovation_id__in=innovation_ids, organisation__org_type=organisation.org_type
+    ).exclude(organisation=organisation)
+
+    def shares(scope):
+        return {
+            row["innovation_id"]: row
+            for row in scope.values("innovation_id").annotate(**_adoption_counts(today=today))
+        }
+
+    in_icb = (
+        shares(peers.filter(organisation__icb=organisation.icb_id)) if organisation.icb_id else {}
+    )
+    in_region = (
+        shares(peers.filter(organisation__region=organisation.region_id))
+        if organisation.region_id
+        else {}
+    )
+    cutoff = stalled_before(today)
+    result = []
+    for adoption in own:
+        icb, region = in_icb.get(adoption.innovation_id), in_region.get(adoption.innovation_id)
+        result.append(
+            {
+                "adoption": adoption,
+                "stalled": adoption.stage not in TERMINAL_STAGES
+                and adoption.stage_changed_on <= cutoff,
+                "icb_peers": icb["organisations"] if icb else 0,
+                "icb_share": share(icb["adopters"], icb["organisations"]) if icb else None,
+                "region_peers": region["organisations"] if region else 0,
+                "region_share": share(region["adopters"], region["organisations"])
+                if region
+                else None,
+            }
+        )
+    return result

@@ -1,0 +1,63 @@
+"""The dashboards' filter bar: the adoption and barrier filter sets read from one query string.
+
+Adoption figures follow the place, innovation, pathway and stage filters; barrier figures
+follow the place, innovation, pathway, category, severity, status and date filters. The bar
+shows each field once."""
+
+from django import forms
+
+from adoption.accounts.policy import access_for
+from adoption.barriers.filters import AdoptionFilter, BarrierFilter
+from adoption.barriers.models import Adoption, Barrier
+from adoption.core.forms import FilterForm
+from adoption.dashboards.aggregates import GROUPING_LABELS
+
+
+class GroupingForm(forms.Form):
+    group_by = forms.ChoiceField(
+        label="Compare by",
+        choices=list(GROUPING_LABELS.items()),
+        required=False,
+        initial="region",
+    )
+
+
+class DashboardFilters:
+    def __init__(self, request, *, with_grouping=False):
+        data = request.GET
+        access = access_for(request)
+        self.adoptions_filter = AdoptionFilter(data, queryset=Adoption.objects.all())
+        self.barriers_filter = BarrierFilter(
+            data, queryset=access.visible_barriers(Barrier.objects.all())
+        )
+        self.grouping_form = GroupingForm(data) if with_grouping else None
+        self.form = self._merged_form()
+
+    def _merged_form(self):
+        fields = dict(self.adoptions_filter.form.fields)
+        for name, field in self.barriers_filter.form.fields.items():
+            if name not in fields:
+                fields[name] = field
+        if self.grouping_form is not None:
+            fields = {**self.grouping_form.fields, **fields}
+        form_class = type("DashboardFilterForm", (FilterForm,), dict(fields))
+        form = form_class(self.adoptions_filter.data or None)
+        form.is_valid()
+        return form
+
+    def is_valid(self):
+        return self.form.is_bound is False or not self.form.errors
+
+    @property
+    def adoptions(self):
+        return self.adoptions_filter.qs if self.is_valid() else Adoption.objects.none()
+
+    @property
+    def barriers(self):
+        return self.barriers_filter.qs if self.is_valid() else Barrier.objects.none()
+
+    @property
+    def grouping(self):
+        if self.grouping_form is not None and self.grouping_form.is_valid():
+            return self.grouping_form.cleaned_data.get("group_by") or "region"
+        return "region"

@@ -1,0 +1,146 @@
+"""The rule that flags a group (an innovation in a region, an ICB or an organisation type) as
+stalling. Pure functions over numbers the aggregates module has already counted in the
+database; docs/stall-rule.md explains the rule with a worked example.
+
+A group is flagged as stalling when both hold:
+
+1. at least half of its organisations are stalled (a non-terminal stage unchanged for
+   STALL_DAYS), and
+2. its stage advances per quarter show a downward special cause on an XmR chart (NHS "Making
+   Data Count"): the latest point below the lower process limit, the latest 7 points below the
+   mean, the latest 7 points each lower than the one before, or 2 of the latest 3 points more
+   than two-thirds of the way from the mean to the lower limit.
+
+Adopter share under 16% (Rogers: not yet past the early adopters) is reported alongside.
+"""
+
+from dataclasses import dataclass, field
+
+MR_SCALE = 2.66  # XmR process limits: mean ± 2.66 × mean moving range
+RUN_LENGTH = 7
+TRIAL_BELOW = 12  # fewer points than this and the limits are 'trial'
+STALLED_SHARE_THRESHOLD = 0.5
+EARLY_ADOPTER_SHARE = 0.16
+
+
+@dataclass(frozen=True)
+class XmR:
+    points: tuple
+    mean: float
+    mean_moving_range: float
+    upper: float
+    lower: float
+    trial: bool
+
+    @property
+    def lower_two_thirds(self):
+        """The point two-thirds of the way from the mean down to the lower limit."""
+        return self.mean - (self.mean - self.lower) * 2 / 3
+
+
+def xmr(points):
+    """Process limits for a series of counts; None for fewer than two points."""
+    points = tuple(points)
+    if len(points) < 2:
+        return None
+    mean = sum(points) / len(points)
+    ranges = [abs(b - a) for a, b in zip(points, points[1:], strict=False)]
+    mean_range = sum(ranges) / len(ranges)
+    return XmR(
+        points=points,
+        mean=mean,
+        mean_moving_range=mean_range,
+        upper=mean + MR_SCALE * mean_range,
+        # Advances cannot be negative; a limit below zero cannot be crossed.
+        lower=mean - MR_SCALE * mean_range,
+        trial=len(points) < TRIAL_BELOW,
+    )
+
+
+def downward_signals(chart):
+    """The downward special causes at the end of the series, in words."""
+    if chart is None:
+        return []
+    points, signals = chart.points, []
+    if points[-1] < chart.lower:
+        signals.append(
+            f"the latest quarter ({points[-1]:g} advances) fell below the lower process limit "
+            f"({chart.lower:.1f})"
+        )
+    if len(points) >= RUN_LENGTH and all(p < chart.mean for p in points[-RUN_LENGTH:]):
+        signals.append(
+            f"the last {RUN_LENGTH} quarters were all below the average of "
+            f"{chart.mean:.1f} advances a quarter"
+        )
+    tail = points[-RUN_LENGTH:]
+    if len(points) >= RUN_LENGTH and all(b < a for a, b in zip(tail, tail[1:], strict=False)):
+        signals.append(f"advances fell in each of the last {RUN_LENGTH} quarters")
+    if len(points) >= 3 and chart.lower < chart.mean:
+        near_lower = [p for p in points[-3:] if p < chart.lower_two_thirds]
+        if len(near_lower) >= 2:
+            signals.append(
+                "2 of the last 3 quarters were close to the lower process limit "
+                f"(below {chart.lower_two_thirds:.1f})"
+            )
+    return signals
+
+
+@dataclass
+class GroupVerdict:
+    organisations: int
+    adopters: int
+    stalled: int
+    advances: tuple
+    chart: XmR | None
+    signals: list = field(default_factory=list)
+    stalling: bool = False
+    reasons: list = field(default_factory=list)
+
+    @property
+    def adopter_share(self):
+        return self.adopters / self.organisations if self.organisations else None
+
+    @property
+    def stalled_share(self):
+        return self.stalled / self.organisations if self.organisations else None
+
+    @property
+    def before_majority(self):
+        """Rogers: fewer than 16% adopting has not crossed from early adopters to the
+        majority."""
+        share = self.adopter_share
+        return share is not None and share < EARLY_ADOPTER_SHARE
+
+
+def judge(*, organisations, adopters, stalled, advances):
+    """Apply the stall rule to one group's counts and its advances per quarter (oldest first,
+    ending with the latest complete quarter)."""
+    chart = xmr(advances)
+    verdict = GroupVerdict(
+        organisations=organisations,
+        adopters=adopters,
+        stalled=stalled,
+        advances=tuple(advances),
+        chart=chart,
+    )
+    if not organisations:
+        return verdict
+    verdict.signals = downward_signals(chart)
+    share = stalled / organisations
+    if share >= STALLED_SHARE_THRESHOLD and verdict.signals:
+        verdict.stalling = True
+        verdict.reasons = [
+            f"{stalled} of {organisations} organisations ({share:.0%}) have not moved stage "
+            "for the stall period",
+            *verdict.signals,
+        ]
+        if verdict.before_majority:
+            verdict.reasons.append(
+                f"only {verdict.adopter_share:.0%} have adopted: spread has not crossed from "
+                "the early adopters to the majority (16%)"
+            )
+        if chart.trial:
+            verdict.reasons.append(
+                f"limits are trial: only {len(chart.points)} quarters of history"
+            )
+    return verdict

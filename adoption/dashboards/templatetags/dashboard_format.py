@@ -1,0 +1,54 @@
+"""Numbers formatted for people: thousands separators, £, %."""
+
+from django import template
+from django.contrib.humanize.templatetags.humanize import intcomma
+
+register = template.Library()
+
+
+@register.filter
+def cell(row, column):
+    """Format one table cell by its column's kind."""
+    return fmt(row.get(column.key), column.kind)
+
+
+@register.filter
+def fmt(value, kind="int"):
+    if value is None:
+        return "—"
+    if kind == "pct":
+        return f"{value * 100:.0f}%"
+    if kind == "gbp":
+        return f"£{intcomma(round(float(value)))}"
+    if kind == "days":
+        return intcomma(round(float(value)))
+    if kind == "int":
+        return intcomma(value)
+    return value
+
+
+@register.filter
+def pct(value):
+    return fmt(value, "pct")
+
+
+@register.filter
+def shade(value):
+    """A sequential blue for a share from 0 to 1: lightness alone carries the value, so it
+    reads in greyscale and for colour-blind readers. Text colour keeps contrast."""
+    if value is None:
+        return "background-color:#ffffff"
+    lightness = 97 - round(float(value) * 62)
+    text = "#ffffff" if lightness < 60 else "#212b32"
+    return f"background-color:hsl(212, 70%, {lightness}%);color:{text}"
+
+
+@register.filter
+def get(mapping, key):
+    return mapping.get(key)
+
+
+@register.filter
+def heat(count, peak):
+    """Shade a count against the largest count in its table."""
+    return shade(count / peak if peak else None)
