@@ -26,7 +26,6 @@ from tqdm import tqdm
 from adoption.accounts.models import Membership, Role
 from adoption.barriers.models import (
     REVIEW_DAYS,
-    STAGE_ORDER,
     ActionOutcome,
     Adoption,
     Barrier,
@@ -313,18 +312,27 @@ class DemoBuilder:
                     "spread_days": rng.randint(700, 1900),
                 }
             )
-        # Plant stalls: in one or two regions an innovation launched long enough ago stops
-        # spreading about two years before the as-of date.
+        # Plant stalls: in one or two regions an innovation stops spreading early on, a year
+        # or so after launch, and at least two years (eight quarters) before the as-of date.
         self.stalls = {}
         for index, plan in enumerate(plans):
-            if (self.as_of - plan["launch"]).days < 1400 or rng.random() > 0.45:
+            if rng.random() > 0.45:
                 continue
             for region in rng.sample(self.regions, rng.choice([1, 1, 2])):
-                stall_start = self.as_of - datetime.timedelta(days=rng.randint(720, 1000))
-                if stall_start > plan["launch"] + datetime.timedelta(days=200):
+                stall_start = plan["launch"] + datetime.timedelta(days=rng.randint(250, 500))
+                if (self.as_of - stall_start).days >= 760:
                     self.stalls[(index, region.id)] = stall_start
         self.region_speed = {region.id: rng.uniform(0.65, 1.4) for region in self.regions}
         self.innovation_plans = plans
+
+    @property
+    def planted_stalls(self):
+        """The (innovation name, region ODS code) groups where spread was made to stall."""
+        regions = {region.id: region.ods_code for region in self.regions}
+        return {
+            (self.innovation_plans[index]["innovation"].name, regions[region_id])
+            for index, region_id in self.stalls
+        }
 
     # --- adoptions ----------------------------------------------------------------------
 
@@ -336,24 +344,19 @@ class DemoBuilder:
         speed = self.region_speed[organisation.region_id] * ROUTE_SPEED[route]
         position = rng.random()  # where this organisation sits on Rogers' curve
         launch = plan["launch"] + datetime.timedelta(days=rng.randint(0, 60))
-        to_implementing = max(60, int(position * plan["spread_days"] / speed * 2.2))
-        fractions = [0.15, 0.4, 0.65, 1.0]
-        milestones = [(Stage.NOT_STARTED, launch)]
-        for stage, fraction in zip(STAGE_ORDER[1:5], fractions, strict=True):
-            jitter = rng.randint(-20, 20)
-            milestones.append(
-                (stage, launch + datetime.timedelta(days=int(to_implementing * fraction) + jitter))
-            )
+        # When it starts exploring follows Rogers' curve; once started, an organisation moves
+        # through the stages at a working pace, quicker when the innovation was co-developed.
+        starts = launch + datetime.timedelta(days=int(position * plan["spread_days"] / speed))
+        milestones = [
+            (Stage.NOT_STARTED, launch),
+            (Stage.EXPLORING, max(starts, launch + datetime.timedelta(days=7))),
+        ]
+        for stage in (Stage.BUSINESS_CASE, Stage.PILOTING, Stage.IMPLEMENTING):
+            gap = int(rng.randint(45, 170) / ROUTE_SPEED[route])
+            milestones.append((stage, milestones[-1][1] + datetime.timedelta(days=gap)))
         milestones.append(
-            (Stage.EMBEDDED, milestones[-1][1] + datetime.timedelta(days=rng.randint(150, 500)))
+            (Stage.EMBEDDED, milestones[-1][1] + datetime.timedelta(days=rng.randint(120, 400)))
         )
-        # Keep dates strictly increasing.
-        for i in range(1, len(milestones)):
-            if milestones[i][1] <= milestones[i - 1][1]:
-                milestones[i] = (
-                    milestones[i][0],
-                    milestones[i - 1][1] + datetime.timedelta(days=7),
-                )
 
         off_ramp = rng.random()
         if off_ramp < 0.03:

@@ -9,7 +9,8 @@ A group is flagged as stalling when both hold:
 2. its stage advances per quarter show a downward special cause on an XmR chart (NHS "Making
    Data Count"): the latest point below the lower process limit, the latest 7 points below the
    mean, the latest 7 points each lower than the one before, or 2 of the latest 3 points more
-   than two-thirds of the way from the mean to the lower limit.
+   than two-thirds of the way from the mean to the lower limit; or, for a group where nothing
+   has ever advanced (so there is no process to have limits), 7 quarters of no advances.
 
 Adopter share under 16% (Rogers: not yet past the early adopters) is reported alongside.
 """
@@ -72,6 +73,14 @@ def downward_signals(chart):
             f"the last {RUN_LENGTH} quarters were all below the average of "
             f"{chart.mean:.1f} advances a quarter"
         )
+    if (
+        len(points) >= RUN_LENGTH
+        and not any(points[-RUN_LENGTH:])
+        and not any(p < chart.mean for p in points[-RUN_LENGTH:])
+    ):
+        # A process that never moved has no limits to cross; a long run of nothing is itself
+        # the signal.
+        signals.append(f"no organisation advanced a stage in the last {RUN_LENGTH} quarters")
     tail = points[-RUN_LENGTH:]
     if len(points) >= RUN_LENGTH and all(b < a for a, b in zip(tail, tail[1:], strict=False)):
         signals.append(f"advances fell in each of the last {RUN_LENGTH} quarters")
