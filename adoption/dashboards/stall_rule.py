@@ -88,8 +88,8 @@ def downward_signals(chart):
         near_lower = [p for p in points[-3:] if p < chart.lower_two_thirds]
         if len(near_lower) >= 2:
             signals.append(
-                "2 of the last 3 quarters were close to the lower process limit "
-                f"(below {chart.lower_two_thirds:.1f})"
+                "2 of the last 3 quarters were more than two-thirds of the way down to the "
+                f"lower process limit (below {chart.lower_two_thirds:.1f})"
             )
     return signals
 

@@ -57,7 +57,8 @@ def test_two_of_three_near_the_lower_limit_is_a_signal():
     # Both 6s sit between the lower limit (4.9) and two-thirds of the way down to it (6.5).
     assert chart.lower < 6 < chart.lower_two_thirds
     assert downward_signals(chart) == [
-        "2 of the last 3 quarters were close to the lower process limit (below 6.5)"
+        "2 of the last 3 quarters were more than two-thirds of the way down to the lower "
+        "process limit (below 6.5)"
     ]
 
 
