@@ -94,6 +94,7 @@ class BarrierFilter(PlaceAndInnovationFilter):
 
 class AdoptionFilter(PlaceAndInnovationFilter):
     pathway = django_filters.ModelChoiceFilter(
+        label="Pathway",
         queryset=Pathway.objects.order_by("name"),
         empty_label="All pathways",
         method="filter_pathway",

@@ -193,24 +193,41 @@ class SpreadCell:
 
 
 def advances_by_quarter(adoptions, *, group_field, today=None):
-    """{(innovation, group): {quarter: advances}} and the first quarter of each group."""
+    """{(innovation, group): {quarter: advances}} and the first quarter of each group.
+
+    Both queries start from the filtered adoptions and join their stage changes once."""
     today = today or timezone.localdate()
-    changes = StageChange.objects.filter(adoption__in=adoptions.values("id"))
-    key = f"adoption__{group_field}"
     firsts = {
-        (row["adoption__innovation_id"], row[key]): as_date(row["first"])
-        for row in changes.values("adoption__innovation_id", key).annotate(first=Min("changed_on"))
+        (row["innovation"], row[group_field]): as_date(row["first"])
+        for row in adoptions.values("innovation", group_field).annotate(
+            first=Min("stage_changes__changed_on")
+        )
     }
+    advance = Q(stage_changes__changed_on__lt=quarter_start(today)) & _prefixed(
+        ADVANCE, "stage_changes__"
+    )
     series = defaultdict(dict)
     rows = (
-        changes.filter(ADVANCE, changed_on__lt=quarter_start(today))
-        .annotate(quarter=TruncQuarter("changed_on"))
-        .values("adoption__innovation_id", key, "quarter")
-        .annotate(n=Count("id"))
+        adoptions.filter(advance)
+        .annotate(quarter=TruncQuarter("stage_changes__changed_on"))
+        .values("innovation", group_field, "quarter")
+        .annotate(n=Count("stage_changes"))
     )
     for row in rows:
-        series[(row["adoption__innovation_id"], row[key])][as_date(row["quarter"])] = row["n"]
+        series[(row["innovation"], row[group_field])][as_date(row["quarter"])] = row["n"]
     return series, firsts
+
+
+def _prefixed(q, prefix):
+    """The same condition, reached through a relation."""
+    clone = Q()
+    clone.connector, clone.negated = q.connector, q.negated
+    for child in q.children:
+        if isinstance(child, Q):
+            clone.children.append(_prefixed(child, prefix))
+        else:
+            clone.children.append((prefix + child[0], child[1]))
+    return clone
 
 
 def spread_matrix(adoptions, barriers, *, grouping="region", today=None):

@@ -45,6 +45,12 @@ class DashboardFilters:
         form.is_valid()
         return form
 
+    @property
+    def applied(self):
+        """How many filters the query string sets."""
+        data = self.adoptions_filter.data
+        return sum(1 for name in self.form.fields if data.get(name))
+
     def is_valid(self):
         return self.form.is_bound is False or not self.form.errors
 

@@ -96,6 +96,33 @@ def spread(request):
             for c in cells
         ],
     )
+    stalling = sorted(
+        (c for c in cells if c.verdict.stalling),
+        key=lambda c: (-c.stalled_share, c.innovation, c.group_label),
+    )
+    stalling_table = Table(
+        "stalling",
+        "Groups flagged as stalling, most stalled first",
+        [
+            Column("innovation", "Innovation"),
+            Column("group", group_label),
+            Column("stalled_share", "Stalled", "pct"),
+            Column("adopter_share", "Adopted", "pct"),
+            Column("why", "Stalling because"),
+            Column("reasons", "Why it is flagged"),
+        ],
+        [
+            {
+                "innovation": c.innovation,
+                "group": c.group_label,
+                "stalled_share": c.stalled_share,
+                "adopter_share": c.adopter_share,
+                "why": "; ".join(item.sentence() for item in c.why),
+                "reasons": "; ".join(c.verdict.reasons),
+            }
+            for c in stalling
+        ],
+    )
     groups = sorted({(c.group, c.group_label) for c in cells}, key=lambda g: str(g[1]))
     matrix = {}
     for c in cells:
@@ -105,14 +132,14 @@ def spread(request):
         "dashboards/spread.html",
         "Where spread is stalling",
         filters,
-        [funnel_table, matrix_table],
+        [funnel_table, matrix_table, stalling_table],
         figures=figures,
         funnels=funnels,
         stages=[(s, Stage(s).label) for s in Stage.values],
         stage_order=STAGE_ORDER,
         groups=groups,
         matrix=sorted(matrix.items(), key=lambda item: item[0][1]),
-        stalling=[c for c in cells if c.verdict.stalling],
+        stalling=stalling,
         grouping=grouping,
         group_label=group_label,
         show_matrix=len(groups) <= 14,
