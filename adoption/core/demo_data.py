@@ -40,6 +40,7 @@ from adoption.barriers.models import (
     StageChange,
 )
 from adoption.core import demo_catalogue as catalogue
+from adoption.dashboards.rollups import rebuild_spread_rollup
 from adoption.registry.models import (
     Innovation,
     Organisation,
@@ -719,6 +720,7 @@ class DemoBuilder:
             self.build_adoptions()
             self.build_barriers()
             self.build_users()
+            rebuild_spread_rollup()
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
                 cursor.execute("ANALYZE")

@@ -16,7 +16,6 @@ from django.utils import timezone
 from adoption.barriers.models import (
     ADOPTER_STAGES,
     OPEN_STATUSES,
-    STAGE_ORDER,
     TERMINAL_STAGES,
     ActionOutcome,
     BarrierCategory,
@@ -28,6 +27,13 @@ from adoption.barriers.models import (
     stalled_before,
 )
 from adoption.dashboards import stall_rule
+from adoption.dashboards.quarters import (
+    last_complete_quarter,
+    quarter_label,
+    quarter_start,
+    quarters,
+)
+from adoption.dashboards.rollups import ADVANCE
 from adoption.dashboards.sql import DaysBetween, Median
 from adoption.registry.models import Organisation, OrganisationType
 
@@ -38,41 +44,6 @@ GROUPINGS = {
     "org_type": "organisation__org_type",
 }
 GROUPING_LABELS = {"region": "Region", "icb": "ICB", "org_type": "Organisation type"}
-
-# Every forward move along the order of progress counts as an advance.
-ADVANCE = Q()
-for _i, _from in enumerate(STAGE_ORDER):
-    for _to in STAGE_ORDER[_i + 1 :]:
-        ADVANCE |= Q(from_stage=_from, to_stage=_to)
-
-
-# --- quarters ----------------------------------------------------------------------------
-
-
-def quarter_start(day):
-    return datetime.date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
-
-
-def next_quarter(day):
-    return datetime.date(day.year + (day.month > 9), (day.month + 2) % 12 + 1, 1)
-
-
-def quarters(first, last):
-    """Quarter starts from `first`'s quarter to `last`'s, inclusive."""
-    result, current = [], quarter_start(first)
-    while current <= last:
-        result.append(current)
-        current = next_quarter(current)
-    return result
-
-
-def last_complete_quarter(today):
-    start = quarter_start(today)
-    return quarter_start(start - datetime.timedelta(days=1))
-
-
-def quarter_label(day):
-    return f"{day.year} Q{(day.month - 1) // 3 + 1}"
 
 
 def as_date(value):
@@ -230,9 +201,32 @@ def _prefixed(q, prefix):
     return clone
 
 
-def spread_matrix(adoptions, barriers, *, grouping="region", today=None):
+ROLLUP_GROUPINGS = {"region": "region_id", "icb": "icb_id", "org_type": "org_type"}
+
+
+def advances_from_rollup(rollup, *, grouping, today=None):
+    """The same answer as `advances_by_quarter`, read from the roll-up in one query."""
+    today = today or timezone.localdate()
+    field_name = ROLLUP_GROUPINGS[grouping]
+    current = quarter_start(today)
+    series, firsts = defaultdict(dict), {}
+    rows = rollup.values("innovation_id", field_name, "quarter").annotate(
+        changes=Sum("changes"), advances=Sum("advances")
+    )
+    for row in rows:
+        key = (row["innovation_id"], row[field_name] or None)
+        quarter = as_date(row["quarter"])
+        if row["changes"] > 0 and (key not in firsts or quarter < firsts[key]):
+            firsts[key] = quarter
+        if quarter < current and row["advances"]:
+            series[key][quarter] = row["advances"]
+    return series, firsts
+
+
+def spread_matrix(adoptions, barriers, *, grouping="region", today=None, rollup=None):
     """The innovation × group matrix: adoption share, stalled share and the stall flag, with
-    the over-represented barrier categories of each stalling group."""
+    the over-represented barrier categories of each stalling group. With `rollup` (the
+    roll-up rows narrowed by the same filters) the advances are read from it."""
     today = today or timezone.localdate()
     group_field = GROUPINGS[grouping]
     rows = list(
@@ -240,7 +234,10 @@ def spread_matrix(adoptions, barriers, *, grouping="region", today=None):
         .annotate(**_adoption_counts(today=today))
         .order_by("innovation__name")
     )
-    series, firsts = advances_by_quarter(adoptions, group_field=group_field, today=today)
+    if rollup is not None:
+        series, firsts = advances_from_rollup(rollup, grouping=grouping, today=today)
+    else:
+        series, firsts = advances_by_quarter(adoptions, group_field=group_field, today=today)
     last = last_complete_quarter(today)
     names = group_names(grouping, {row[group_field] for row in rows})
     cells = []

@@ -7,4 +7,5 @@ class DashboardsConfig(AppConfig):
     verbose_name = "Dashboards"
 
     def ready(self):
-        from adoption.dashboards import sql  # noqa: F401  (registers SQLite functions)
+        # Importing these connects their signal receivers.
+        from adoption.dashboards import rollups, sql  # noqa: F401

@@ -11,6 +11,8 @@ from adoption.barriers.filters import AdoptionFilter, BarrierFilter
 from adoption.barriers.models import Adoption, Barrier
 from adoption.core.forms import FilterForm
 from adoption.dashboards.aggregates import GROUPING_LABELS
+from adoption.dashboards.models import SpreadRollup
+from adoption.registry.models import Innovation
 
 
 class GroupingForm(forms.Form):
@@ -67,3 +69,29 @@ class DashboardFilters:
         if self.grouping_form is not None and self.grouping_form.is_valid():
             return self.grouping_form.cleaned_data.get("group_by") or "region"
         return "region"
+
+    def spread_rollup(self):
+        """The roll-up rows narrowed by the filters, or None when a filter (an organisation,
+        a stage) needs the stage changes themselves."""
+        if not self.is_valid():
+            return None
+        data = self.adoptions_filter.form.cleaned_data
+        used = {name for name, value in data.items() if value not in (None, "")}
+        if used - {"region", "icb", "org_type", "innovation", "innovation_category", "pathway"}:
+            return None
+        rows = SpreadRollup.objects.all()
+        if data.get("region"):
+            rows = rows.filter(region_id=data["region"].pk)
+        if data.get("icb"):
+            rows = rows.filter(icb_id=data["icb"].pk)
+        if data.get("org_type"):
+            rows = rows.filter(org_type=data["org_type"])
+        if data.get("innovation"):
+            rows = rows.filter(innovation_id=data["innovation"].pk)
+        if data.get("innovation_category"):
+            innovations = Innovation.objects.filter(category=data["innovation_category"])
+            rows = rows.filter(innovation_id__in=innovations.values("id"))
+        if data.get("pathway"):
+            innovations = Innovation.objects.filter(pathways=data["pathway"])
+            rows = rows.filter(innovation_id__in=innovations.values("id"))
+        return rows

@@ -47,7 +47,9 @@ def spread(request):
     adoptions, barriers, grouping = filters.adoptions, filters.barriers, filters.grouping
     figures = aggregates.headline(adoptions, barriers)
     funnels = aggregates.funnels(adoptions)
-    cells = aggregates.spread_matrix(adoptions, barriers, grouping=grouping)
+    cells = aggregates.spread_matrix(
+        adoptions, barriers, grouping=grouping, rollup=filters.spread_rollup()
+    )
 
     funnel_table = Table(
         "funnels",

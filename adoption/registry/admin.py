@@ -10,6 +10,7 @@ from adoption.registry.models import (
     PathwayStep,
 )
 from adoption.registry.services import refresh_icb_rollups
+from adoption.registry.signals import places_changed
 
 
 @admin.register(Organisation)
@@ -33,8 +34,10 @@ class OrganisationAdmin(admin.ModelAdmin):
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
-        # A new parent, closure or successor changes which ICB records roll up to.
+        # A new parent, closure or successor changes which ICB records roll up to; a new region
+        # or type changes where its records are counted.
         refresh_icb_rollups()
+        places_changed.send(sender=Organisation)
 
 
 class PathwayStepInline(admin.TabularInline):

@@ -8,6 +8,7 @@ from pathlib import Path
 from django.db import transaction
 
 from adoption.registry.models import Organisation, OrganisationType
+from adoption.registry.signals import places_changed
 
 ICB_REFERENCE_FILE = Path(__file__).resolve().parent / "data" / "nhs-england-icbs.csv"
 
@@ -75,6 +76,8 @@ def refresh_icb_rollups():
             org.icb_id = icb_id
             changed.append(org)
     Organisation.objects.bulk_update(changed, ["icb"], batch_size=1000)
+    if changed:
+        places_changed.send(sender=Organisation)
     return len(changed)
 
 

@@ -1,0 +1,109 @@
+"""Keeping the roll-up tables true.
+
+`SpreadRollup` counts stage changes per innovation, place and quarter. Every stage change saved
+or deleted through the ORM adjusts its row in the same transaction (signals below); bulk loads
+and changes of place (an organisation moving region, ICB or type) rebuild it from the stage
+changes. `tests/integration/test_rollups.py` checks it equals a fresh count after random
+changes."""
+
+from django.db import connection, transaction
+from django.db.models import Count, Q
+from django.db.models.functions import TruncQuarter
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
+
+from adoption.barriers.models import STAGE_ORDER, StageChange, is_advance
+from adoption.dashboards.models import SpreadRollup
+from adoption.dashboards.quarters import quarter_start
+from adoption.registry.models import Organisation
+from adoption.registry.signals import places_changed
+
+ADVANCE = Q()
+for _i, _from in enumerate(STAGE_ORDER):
+    for _to in STAGE_ORDER[_i + 1 :]:
+        ADVANCE |= Q(from_stage=_from, to_stage=_to)
+
+UPSERT = f"""
+INSERT INTO {SpreadRollup._meta.db_table}
+    (innovation_id, region_id, icb_id, org_type, quarter, changes, advances)
+VALUES (%s, %s, %s, %s, %s, %s, %s)
+ON CONFLICT (innovation_id, region_id, icb_id, org_type, quarter) DO UPDATE SET
+    changes = {SpreadRollup._meta.db_table}.changes + excluded.changes,
+    advances = {SpreadRollup._meta.db_table}.advances + excluded.advances
+"""
+
+
+def count_stage_change(change, sign):
+    adoption = change.adoption
+    # Read the place from the database: an organisation object in memory may predate a move.
+    region_id, icb_id, org_type = Organisation.objects.filter(
+        pk=adoption.organisation_id
+    ).values_list("region_id", "icb_id", "org_type")[0]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            UPSERT,
+            [
+                adoption.innovation_id,
+                region_id or 0,
+                icb_id or 0,
+                org_type,
+                quarter_start(change.changed_on),
+                sign,
+                sign if is_advance(change.from_stage, change.to_stage) else 0,
+            ],
+        )
+
+
+@receiver(post_save, sender=StageChange)
+def stage_change_saved(sender, instance, created, raw=False, **kwargs):
+    if created and not raw:
+        count_stage_change(instance, +1)
+
+
+@receiver(post_delete, sender=StageChange)
+def stage_change_deleted(sender, instance, **kwargs):
+    try:
+        count_stage_change(instance, -1)
+    except StageChange.adoption.RelatedObjectDoesNotExist:
+        # Its adoption is already gone: recount from what remains.
+        rebuild_spread_rollup()
+
+
+def live_spread_counts():
+    """The roll-up's rows, counted afresh from the stage changes."""
+    return (
+        StageChange.objects.annotate(quarter=TruncQuarter("changed_on"))
+        .values(
+            "adoption__innovation_id",
+            "adoption__organisation__region_id",
+            "adoption__organisation__icb_id",
+            "adoption__organisation__org_type",
+            "quarter",
+        )
+        .annotate(changes=Count("id"), advances=Count("id", filter=ADVANCE))
+    )
+
+
+@transaction.atomic
+def rebuild_spread_rollup():
+    SpreadRollup.objects.all().delete()
+    SpreadRollup.objects.bulk_create(
+        (
+            SpreadRollup(
+                innovation_id=row["adoption__innovation_id"],
+                region_id=row["adoption__organisation__region_id"] or 0,
+                icb_id=row["adoption__organisation__icb_id"] or 0,
+                org_type=row["adoption__organisation__org_type"],
+                quarter=row["quarter"],
+                changes=row["changes"],
+                advances=row["advances"],
+            )
+            for row in live_spread_counts().iterator(chunk_size=5000)
+        ),
+        batch_size=5000,
+    )
+
+
+@receiver(places_changed)
+def places_changed_rebuild(sender, **kwargs):
+    rebuild_spread_rollup()
