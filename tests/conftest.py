@@ -1,4 +1,13 @@
 import pytest
+from django.core.cache import cache
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    """Each test starts with nothing cached (its data version restarts at 0)."""
+    cache.clear()
+    yield
+    cache.clear()
 
 
 @pytest.fixture

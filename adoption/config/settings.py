@@ -160,6 +160,15 @@ DATABASES = {
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Dashboard figures are cached per process, keyed by a data version bumped on every change
+# (adoption/dashboards/cache.py), so the cache never serves a stale figure.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "OPTIONS": {"MAX_ENTRIES": 5000},
+    }
+}
+
 # --- Accounts ---------------------------------------------------------------------------
 
 AUTH_PASSWORD_VALIDATORS = [

@@ -27,6 +27,7 @@ from adoption.barriers.models import (
     stalled_before,
 )
 from adoption.dashboards import stall_rule
+from adoption.dashboards.cache import cached
 from adoption.dashboards.quarters import (
     last_complete_quarter,
     quarter_label,
@@ -92,6 +93,7 @@ def _adoption_counts(**extra):
     }
 
 
+@cached
 def headline(adoptions, barriers, *, today=None):
     counts = adoptions.aggregate(
         **_adoption_counts(today=today),
@@ -126,6 +128,7 @@ class Funnel:
     stages: dict  # stage -> count
 
 
+@cached
 def funnels(adoptions, *, today=None):
     """Organisations at each stage, per innovation."""
     rows = (
@@ -223,6 +226,7 @@ def advances_from_rollup(rollup, *, grouping, today=None):
     return series, firsts
 
 
+@cached
 def spread_matrix(adoptions, barriers, *, grouping="region", today=None, rollup=None):
     """The innovation × group matrix: adoption share, stalled share and the stall flag, with
     the over-represented barrier categories of each stalling group. With `rollup` (the
@@ -342,6 +346,7 @@ def explain_stalls(cells, barriers, *, group_field):
 # --- barriers ----------------------------------------------------------------------------
 
 
+@cached
 def barrier_heatmap(barriers, *, grouping="region"):
     """Barrier counts by category × group: (categories, groups, {(category, group): n})."""
     group_field = GROUPINGS[grouping]
@@ -353,6 +358,7 @@ def barrier_heatmap(barriers, *, grouping="region"):
     return categories, groups, cells
 
 
+@cached
 def severity_ranking(barriers):
     """Open barriers by category, ranked by the sum of their severities (1 low … 4 critical)."""
     return list(
@@ -367,6 +373,7 @@ def severity_ranking(barriers):
     )
 
 
+@cached
 def opened_and_resolved_by_quarter(barriers, *, today=None):
     today = today or timezone.localdate()
     opened = dict(
@@ -393,6 +400,7 @@ def opened_and_resolved_by_quarter(barriers, *, today=None):
     ]
 
 
+@cached
 def days_to_resolve(barriers):
     """Median days from identified to resolved, per category, over resolved barriers."""
     return list(
@@ -408,6 +416,7 @@ def days_to_resolve(barriers):
 # --- savings elsewhere -------------------------------------------------------------------
 
 
+@cached
 def savings_by_type(barriers):
     """Who bears the cost and where the savings land, by pair of organisation types."""
     types = dict(OrganisationType.choices)
@@ -431,6 +440,7 @@ def savings_by_type(barriers):
     ]
 
 
+@cached
 def savings_top_pairs(barriers, *, limit=20):
     """The organisation pairs with the most savings landing elsewhere: candidates for pooled
     budgets and risk-sharing."""
@@ -455,6 +465,7 @@ def savings_top_pairs(barriers, *, limit=20):
 # --- what worked -------------------------------------------------------------------------
 
 
+@cached
 def enabler_effect(barriers):
     """Enabler type × barrier category: how often the action resolved the barrier, and the
     median days from the barrier being identified to the action that resolved it."""
@@ -474,6 +485,7 @@ def enabler_effect(barriers):
     )
 
 
+@cached
 def enabler_summary(barriers):
     """Per enabler type across all categories: resolution rate and median days."""
     actions = EnablerAction.objects.filter(barrier__in=barriers.values("id"))
@@ -493,6 +505,7 @@ def enabler_summary(barriers):
     return [row | {"rate": share(row["resolved"], row["actions"])} for row in rows]
 
 
+@cached
 def progress_by_route(adoptions, *, today=None):
     """Mandated, co-developed and local adoptions compared: how many reached adoption, how
     many stalled, how many declined or abandoned."""
@@ -515,6 +528,7 @@ def progress_by_route(adoptions, *, today=None):
 # --- one innovation ----------------------------------------------------------------------
 
 
+@cached
 def adopters_over_time(adoptions, *, grouping="region", today=None):
     """The S-curve: cumulative organisations reaching 'implementing' (or straight to
     'embedded'), per quarter and group. Returns (quarter labels, [(group label, [counts])])."""
@@ -547,6 +561,7 @@ def adopters_over_time(adoptions, *, grouping="region", today=None):
     return [quarter_label(q) for q in axis], lines
 
 
+@cached
 def stage_by_group(adoptions, *, grouping="region", today=None):
     group_field = GROUPINGS[grouping]
     rows = list(

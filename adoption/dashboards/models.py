@@ -31,3 +31,14 @@ class SpreadRollup(models.Model):
         return (
             f"{self.innovation_id}/{self.region_id}/{self.icb_id}/{self.org_type} {self.quarter}"
         )
+
+
+class DataVersion(models.Model):
+    """A counter bumped in the same transaction as any change to the records the dashboards
+    count. Cached dashboard figures are keyed by it, so a change is never hidden by a cache."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    version = models.BigIntegerField(default=0)
+
+    def __str__(self):
+        return f"data version {self.version}"

@@ -86,6 +86,9 @@ def live_spread_counts():
 
 @transaction.atomic
 def rebuild_spread_rollup():
+    from adoption.dashboards.cache import bump_version
+
+    bump_version()
     SpreadRollup.objects.all().delete()
     SpreadRollup.objects.bulk_create(
         (
