@@ -3,7 +3,7 @@ from django.urls import path
 from adoption.barriers import views
 
 urlpatterns = [
-    path("barriers/", views.BarrierRegisterView.as_view(), name="barrier-register"),
+    path("barriers/", views.barrier_register, name="barrier-register"),
     path("barriers/new/", views.barrier_create, name="barrier-create"),
     path("barriers/<int:pk>/", views.barrier_detail, name="barrier-detail"),
     path("barriers/<int:pk>/edit/", views.barrier_edit, name="barrier-edit"),

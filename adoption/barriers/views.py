@@ -9,15 +9,14 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_http_methods, require_POST
-from django_filters.views import FilterView
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from adoption.accounts.policy import access_for
 from adoption.barriers import selectors, services
 from adoption.barriers.filters import BarrierFilter
 from adoption.barriers.forms import BarrierForm, BarrierStatusForm, EnablerActionForm, StageForm
 from adoption.barriers.models import Adoption
-from adoption.core.pagination import EstimatedCountPaginator
+from adoption.core.pagination import BadCursor, count_or_estimate, newest_first_page
 
 BAD_INPUT = 400
 CONFLICT = 409
@@ -31,31 +30,36 @@ def _barrier_fields(form):
     }
 
 
-class BarrierRegisterView(FilterView):
-    filterset_class = BarrierFilter
-    template_name = "barriers/register.html"
-    paginate_by = 50
-    paginator_class = EstimatedCountPaginator
-    context_object_name = "barriers"
-
-    def get_queryset(self):
-        return selectors.register_queryset(access_for(self.request))
-
-    def get(self, request, *args, **kwargs):
-        response = super().get(request, *args, **kwargs)
-        if self.filterset.is_bound and not self.filterset.is_valid():
-            response.status_code = BAD_INPUT
-        return response
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        query = self.request.GET.copy()
-        query.pop("page", None)
-        return context | {
-            "access": access_for(self.request),
-            "query_without_page": query.urlencode(),
-            "today": timezone.localdate(),
-        }
+@require_safe
+def barrier_register(request):
+    """The barrier register: filtered, newest first, a keyset page at a time."""
+    access = access_for(request)
+    filterset = BarrierFilter(request.GET or None, queryset=selectors.register_queryset(access))
+    status, page, count = 200, None, None
+    if filterset.is_bound and not filterset.is_valid():
+        status = BAD_INPUT
+    else:
+        barriers = filterset.qs if filterset.is_bound else filterset.queryset
+        try:
+            page = newest_first_page(
+                barriers, after=request.GET.get("after"), before=request.GET.get("before")
+            )
+        except BadCursor as error:
+            filterset.form.add_error(None, str(error))
+            status = BAD_INPUT
+        else:
+            count = count_or_estimate(barriers)
+    query = request.GET.copy()
+    for name in ("after", "before"):
+        query.pop(name, None)
+    context = {
+        "filter": filterset,
+        "page": page,
+        "count": count,
+        "query": query.urlencode(),
+        "today": timezone.localdate(),
+    }
+    return render(request, "barriers/register.html", context, status=status)
 
 
 @require_http_methods(["GET", "POST"])

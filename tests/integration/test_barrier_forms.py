@@ -394,7 +394,7 @@ def test_register_filters_narrow_the_list(client, world):
 
     response = signed_in(client, world.lead_a).get("/barriers/?severity=4&region=Y56")
 
-    assert [b.pk for b in response.context["barriers"]] == [world.barrier_b.pk]
+    assert [b.pk for b in response.context["page"].rows] == [world.barrier_b.pk]
 
 
 def test_history_shows_partner_and_related_record_changes(client, world):
@@ -408,3 +408,35 @@ def test_history_shows_partner_and_related_record_changes(client, world):
 
     assert "Other organisations involved: — → RBB, RCC" in page
     assert "Silo working → Procurement" in page
+
+
+def test_register_pages_through_every_barrier_once_each_way(client, world):
+    from tests.factories import BarrierFactory
+
+    for day in range(1, 121):
+        BarrierFactory(
+            innovation=world.innovation,
+            organisation=world.trust_a,
+            identified_on=datetime.date(2025, 1, 1) + datetime.timedelta(days=day % 40),
+        )
+    signed_in(client, world.lead_a)
+    expected = list(Barrier.objects.order_by("-identified_on", "-id").values_list("id", flat=True))
+
+    seen, pages, url = [], [], "/barriers/"
+    while url:
+        page = client.get(url).context["page"]
+        pages.append(page)
+        seen += [b.pk for b in page.rows]
+        url = f"/barriers/?after={page.next_cursor}" if page.next_cursor else None
+    back = client.get(f"/barriers/?before={pages[-1].previous_cursor}").context["page"]
+
+    assert seen == expected
+    assert [b.pk for b in back.rows] == [b.pk for b in pages[-2].rows]
+    assert client.get("/barriers/").context["count"].value == len(expected)
+
+
+def test_register_refuses_a_malformed_page_position(client, world):
+    response = signed_in(client, world.lead_a).get("/barriers/?after=yesterday")
+
+    assert response.status_code == 400
+    assert "is not a page position" in response.content.decode()

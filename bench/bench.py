@@ -1,0 +1,287 @@
+"""Measure Spreadwatch against the speed targets of PRODUCT.md §7 and write
+bench/results/latest.md. Exits non-zero when a target is missed.
+
+Seeds the chosen scale into its own PostgreSQL database once (and reuses it), serves the app
+with gunicorn under production settings on 127.0.0.1, signs in as the national user, and times
+every dashboard, the barrier register and the admin changelist over realistic filter
+combinations. It also times each page's SQL alone, in-process, to show what the app adds.
+"""
+
+import argparse
+import datetime
+import http.cookiejar
+import os
+import re
+import secrets
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PYTHON = sys.executable
+TARGET_DASHBOARD_MS = 300
+TARGET_REGISTER_MS = 100
+TARGET_SEED_STRESS_S = 300
+
+FILTERS = {
+    "none": "",
+    "one region": "region=Y56",
+    "one innovation": "innovation={innovation}",
+    "region + category + dates": "region=Y62&category=savings-land-elsewhere"
+    "&identified_after=2024-01-01&identified_before=2025-12-31",
+}
+DASHBOARDS = [
+    ("Spread", "/dashboard/"),
+    ("Barriers", "/dashboard/barriers/"),
+    ("Savings elsewhere", "/dashboard/savings/"),
+    ("What worked", "/dashboard/what-worked/"),
+    ("Innovation", "/dashboard/innovations/{innovation}/"),
+    ("Organisation", "/dashboard/organisations/ZA001/"),
+]
+
+
+def run(*args, env, check=True, capture=False):
+    return subprocess.run(args, cwd=ROOT, env=env, check=check, text=True, capture_output=capture)
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def percentile(values, fraction):
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, max(0, round(fraction * (len(ordered) - 1))))
+    return ordered[index]
+
+
+class Browser:
+    """A signed-in client, talking to gunicorn as the TLS proxy of a deployment would: it says
+    the original request was HTTPS, so secure cookies and HSTS behave as in production."""
+
+    def __init__(self, base):
+        self.base = base
+        policy = http.cookiejar.DefaultCookiePolicy(secure_protocols=("https", "http"))
+        self.jar = http.cookiejar.CookieJar(policy)
+        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.jar))
+        self.opener.addheaders = [("X-Forwarded-Proto", "https")]
+
+    def get(self, path):
+        started = time.perf_counter()
+        with self.opener.open(self.base + path, timeout=120) as response:
+            body = response.read()
+            status = response.status
+        return status, (time.perf_counter() - started) * 1000, body
+
+    def sign_in(self, username, password):
+        _, _, body = self.get("/accounts/login/")
+        token = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', body).group(1).decode()
+        data = urllib.parse.urlencode(
+            {"username": username, "password": password, "csrfmiddlewaretoken": token}
+        ).encode()
+        request = urllib.request.Request(
+            self.base + "/accounts/login/",
+            data=data,
+            headers={"Referer": self.base.replace("http://", "https://") + "/accounts/login/"},
+        )
+        with self.opener.open(request, timeout=30) as response:
+            assert response.status == 200, "sign-in failed"
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="national scale, fewer repeats")
+    parser.add_argument("--scale", choices=["national", "stress"])
+    parser.add_argument("--repeat", type=int)
+    parser.add_argument("--database", help="an existing database to use instead")
+    options = parser.parse_args()
+    scale = options.scale or ("national" if options.quick else "stress")
+    repeat = options.repeat or (5 if options.quick else 20)
+    database = options.database or f"spreadwatch_bench_{scale}"
+    base_url = os.environ.get("BENCH_POSTGRES", "postgres://postgres@127.0.0.1:5432")
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"{base_url}/{database}",
+        "DEBUG": "false",
+        "TESTING": "false",
+        "SECRET_KEY": secrets.token_urlsafe(50),
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "SECURE_SSL_REDIRECT": "false",
+        "CONN_MAX_AGE": "60",
+        "PYTHONPATH": str(ROOT),
+        "DJANGO_SETTINGS_MODULE": "adoption.config.settings",
+    }
+    results = {"scale": scale, "repeat": repeat, "rows": [], "notes": []}
+
+    # 1. Data: create, migrate and seed once; reuse afterwards.
+    created = (
+        run(
+            "psql",
+            f"{base_url}/postgres",
+            "-qc",
+            f"CREATE DATABASE {database}",
+            env=env,
+            check=False,
+            capture=True,
+        ).returncode
+        == 0
+    )
+    run(PYTHON, "manage.py", "migrate", "--no-input", "-v0", env=env)
+    has_data = (
+        run(
+            PYTHON,
+            "-c",
+            "import django; django.setup(); from adoption.core.demo_data import domain_has_data;"
+            "print(domain_has_data())",
+            env=env,
+            capture=True,
+        ).stdout.strip()
+        == "True"
+    )
+    if created or not has_data:
+        started = time.perf_counter()
+        run(PYTHON, "manage.py", "seed_demo", "--scale", scale, "--replace", "-v0", env=env)
+        results["seed_seconds"] = time.perf_counter() - started
+    innovation = run(
+        PYTHON,
+        "-c",
+        "import django; django.setup(); from adoption.registry.models import Innovation;"
+        "print(Innovation.objects.order_by('id').values_list('id', flat=True).first())",
+        env=env,
+        capture=True,
+    ).stdout.strip()
+
+    # 2. Serve with gunicorn under production settings.
+    static = tempfile.mkdtemp(prefix="spreadwatch-static-")
+    env["STATIC_ROOT"] = static
+    run(PYTHON, "manage.py", "collectstatic", "--no-input", "-v0", env=env)
+    port = free_port()
+    gunicorn = subprocess.Popen(
+        [
+            str(Path(PYTHON).parent / "gunicorn"),
+            "adoption.config.wsgi",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            "2",
+            "--timeout",
+            "300",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        browser = Browser(f"http://127.0.0.1:{port}")
+        for _ in range(100):
+            try:
+                browser.get("/healthz")
+                break
+            except OSError:
+                time.sleep(0.2)
+        browser.sign_in("national", "spreadwatch-demo")
+
+        def measure(label, path, target, kind):
+            # Two requests warm both workers' connections; the first of them is the cold,
+            # uncached figure and is reported on its own.
+            status, cold, _ = browser.get(path)
+            assert status == 200, (path, status)
+            browser.get(path)
+            times = [browser.get(path)[1] for _ in range(repeat)]
+            results["rows"].append(
+                {
+                    "kind": kind,
+                    "page": label,
+                    "cold": cold,
+                    "p50": statistics.median(times),
+                    "p95": percentile(times, 0.95),
+                    "max": max(times),
+                    "target": target,
+                }
+            )
+
+        for name, path in DASHBOARDS:
+            for filter_name, query in FILTERS.items():
+                url = path.format(innovation=innovation)
+                url += "?" + query.format(innovation=innovation) if query else ""
+                measure(f"{name} — {filter_name}", url, TARGET_DASHBOARD_MS, "dashboard")
+        measure("Barrier register — first page", "/barriers/", TARGET_REGISTER_MS, "register")
+        measure(
+            "Barrier register — region filter",
+            "/barriers/?region=Y56&status=open",
+            TARGET_REGISTER_MS,
+            "register",
+        )
+        measure(
+            "Barrier register — page 2,000", "/barriers/?page=2000", TARGET_REGISTER_MS, "register"
+        )
+        browser_admin = Browser(f"http://127.0.0.1:{port}")
+        browser_admin.sign_in("admin", "spreadwatch-demo")
+        status, cold, _ = browser_admin.get("/admin/barriers/barrier/")
+        admin_times = [browser_admin.get("/admin/barriers/barrier/")[1] for _ in range(repeat)]
+        results["admin_p50"] = statistics.median(admin_times)
+    finally:
+        gunicorn.terminate()
+        gunicorn.wait(timeout=30)
+
+    # 3. SQL alone, in-process, for each dashboard unfiltered (cache off).
+    sql = run(PYTHON, str(ROOT / "bench" / "sql_time.py"), innovation, env=env, capture=True)
+    results["sql"] = dict(line.split("\t") for line in sql.stdout.strip().splitlines())
+
+    write_report(results)
+    missed = [r for r in results["rows"] if r["p95"] > r["target"]]
+    if scale == "stress" and results.get("seed_seconds", 0) > TARGET_SEED_STRESS_S:
+        missed.append({"page": "seed_demo --scale stress"})
+    print((ROOT / "bench/results/latest.md").read_text())
+    if missed:
+        print(f"{len(missed)} target(s) missed.", file=sys.stderr)
+        return 1
+    return 0
+
+
+def write_report(results):
+    lines = [
+        f"# Benchmark: `{results['scale']}` scale",
+        "",
+        f"Run {datetime.datetime.now():%Y-%m-%d %H:%M} on {os.cpu_count()} cores; gunicorn with "
+        "2 workers, production settings, PostgreSQL on 127.0.0.1. Times in milliseconds, "
+        f"client-measured on loopback; p50/p95/max over {results['repeat']} warm requests; "
+        "*cold* is the first request for that page and filter (nothing cached).",
+        "",
+        "| page and filters | cold | p50 | p95 | max | target (p95) | met |",
+        "|---|---:|---:|---:|---:|---:|:-:|",
+    ]
+    for r in results["rows"]:
+        met = "yes" if r["p95"] <= r["target"] else "**no**"
+        lines.append(
+            f"| {r['page']} | {r['cold']:.0f} | {r['p50']:.0f} | {r['p95']:.0f} | "
+            f"{r['max']:.0f} | {r['target']} | {met} |"
+        )
+    lines += [
+        "",
+        "## SQL alone (unfiltered, in-process, cache off)",
+        "",
+        "| page | page total | SQL | page ÷ SQL |",
+        "|---|---:|---:|---:|",
+    ]
+    for page, value in results["sql"].items():
+        total, sql = (float(v) for v in value.split(","))
+        lines.append(f"| {page} | {total:.0f} | {sql:.0f} | {total / sql if sql else 0:.1f} |")
+    lines += ["", f"Admin barrier changelist p50: {results['admin_p50']:.0f} ms."]
+    if "seed_seconds" in results:
+        lines.append(f"`seed_demo --scale {results['scale']}`: {results['seed_seconds']:.0f} s.")
+    else:
+        lines.append("Data reused from an earlier run (seed time not measured this run).")
+    (ROOT / "bench/results/latest.md").write_text("\n".join(lines) + "\n")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
