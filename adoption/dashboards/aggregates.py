@@ -465,11 +465,18 @@ def savings_top_pairs(barriers, *, limit=20):
 # --- what worked -------------------------------------------------------------------------
 
 
+def actions_on(barriers):
+    """The enabler actions on these barriers; every action when no filter narrows them."""
+    if not barriers.query.where:
+        return EnablerAction.objects.all()
+    return EnablerAction.objects.filter(barrier__in=barriers.values("id"))
+
+
 @cached
 def enabler_effect(barriers):
     """Enabler type × barrier category: how often the action resolved the barrier, and the
     median days from the barrier being identified to the action that resolved it."""
-    actions = EnablerAction.objects.filter(barrier__in=barriers.values("id"))
+    actions = actions_on(barriers)
     return list(
         actions.exclude(outcome=ActionOutcome.IN_PROGRESS)
         .values("enabler_type__name", "barrier__category__name")
@@ -488,7 +495,7 @@ def enabler_effect(barriers):
 @cached
 def enabler_summary(barriers):
     """Per enabler type across all categories: resolution rate and median days."""
-    actions = EnablerAction.objects.filter(barrier__in=barriers.values("id"))
+    actions = actions_on(barriers)
     rows = (
         actions.exclude(outcome=ActionOutcome.IN_PROGRESS)
         .values("enabler_type__name")
