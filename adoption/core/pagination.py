@@ -96,9 +96,10 @@ def newest_first_page(queryset, *, after=None, before=None, size=50):
     if before:
         day, pk = decode_cursor(before)
         rows = list(
-            queryset.filter(Q(identified_on__gt=day) | Q(identified_on=day, id__gt=pk)).order_by(
-                "identified_on", "id"
-            )[: size + 1]
+            # The first condition bounds an index range scan; the second trims the boundary day.
+            queryset.filter(
+                Q(identified_on__gte=day), Q(identified_on__gt=day) | Q(id__gt=pk)
+            ).order_by("identified_on", "id")[: size + 1]
         )
         more_before = len(rows) > size
         rows = list(reversed(rows[:size]))
@@ -110,7 +111,9 @@ def newest_first_page(queryset, *, after=None, before=None, size=50):
     ordered = queryset.order_by("-identified_on", "-id")
     if after:
         day, pk = decode_cursor(after)
-        ordered = ordered.filter(Q(identified_on__lt=day) | Q(identified_on=day, id__lt=pk))
+        ordered = ordered.filter(
+            Q(identified_on__lte=day), Q(identified_on__lt=day) | Q(id__lt=pk)
+        )
     rows = list(ordered[: size + 1])
     more_after = len(rows) > size
     rows = rows[:size]
