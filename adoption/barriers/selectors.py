@@ -264,3 +264,44 @@ def who_has_solved(access, barrier):
         .order_by("took", "id")[:WHO_HAS_SOLVED_LIMIT]
     )
     return list(solved)
+
+
+BARRIER_EXPORT_COLUMNS = [
+    ("id", "Barrier"),
+    ("identified_on", "Identified"),
+    ("resolved_on", "Resolved"),
+    ("status", "Status"),
+    ("severity", "Severity (1 low to 4 critical)"),
+    ("category__name", "Category"),
+    ("innovation__name", "Innovation"),
+    ("organisation__ods_code", "Organisation ODS code"),
+    ("organisation__name", "Organisation"),
+    ("organisation__region__name", "Region"),
+    ("organisation__icb__name", "ICB"),
+    ("pathway__name", "Pathway"),
+    ("savings_organisation__ods_code", "Savings land at (ODS code)"),
+    ("cost_borne_gbp", "Annual cost borne (GBP)"),
+    ("savings_elsewhere_gbp", "Annual savings elsewhere (GBP)"),
+    ("complexity", "Complexity"),
+    ("next_review_on", "Next review"),
+    ("is_confidential", "Confidential"),
+    ("description", "Description"),
+]
+
+ADOPTION_EXPORT_COLUMNS = [
+    ("innovation__name", "Innovation"),
+    ("organisation__ods_code", "Organisation ODS code"),
+    ("organisation__name", "Organisation"),
+    ("organisation__org_type", "Organisation type"),
+    ("organisation__region__name", "Region"),
+    ("organisation__icb__name", "ICB"),
+    ("stage", "Stage"),
+    ("stage_changed_on", "Stage changed on"),
+    ("route", "Route of arrival"),
+    ("no_barrier_confirmed_on", "No current barrier confirmed on"),
+]
+
+
+def export_rows(queryset, columns):
+    """Rows for a CSV export, streamed from a server-side cursor in the register's order."""
+    return queryset.values_list(*[name for name, _ in columns]).iterator(chunk_size=5000)

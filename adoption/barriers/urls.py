@@ -5,6 +5,8 @@ from adoption.barriers import views
 urlpatterns = [
     path("barriers/", views.barrier_register, name="barrier-register"),
     path("barriers/new/", views.barrier_create, name="barrier-create"),
+    path("barriers/export.csv", views.barrier_export, name="barrier-export"),
+    path("adoptions/export.csv", views.adoption_export, name="adoption-export"),
     path("barriers/<int:pk>/", views.barrier_detail, name="barrier-detail"),
     path("barriers/<int:pk>/edit/", views.barrier_edit, name="barrier-edit"),
     path("barriers/<int:pk>/status/", views.barrier_status, name="barrier-status"),

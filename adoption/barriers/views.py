@@ -6,6 +6,7 @@ rules of their own.
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -13,9 +14,10 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from adoption.accounts.policy import access_for
 from adoption.barriers import selectors, services
-from adoption.barriers.filters import BarrierFilter
+from adoption.barriers.filters import AdoptionFilter, BarrierFilter
 from adoption.barriers.forms import BarrierForm, BarrierStatusForm, EnablerActionForm, StageForm
 from adoption.barriers.models import Adoption
+from adoption.core.csv_export import streaming_csv
 from adoption.core.pagination import BadCursor, count_or_estimate, newest_first_page
 
 BAD_INPUT = 400
@@ -60,6 +62,48 @@ def barrier_register(request):
         "today": timezone.localdate(),
     }
     return render(request, "barriers/register.html", context, status=status)
+
+
+@require_safe
+def barrier_export(request):
+    """The filtered register as CSV: every matching barrier the user may see."""
+    filterset = BarrierFilter(
+        request.GET or None, queryset=selectors.register_queryset(access_for(request))
+    )
+    if filterset.is_bound and not filterset.is_valid():
+        return HttpResponseBadRequest(
+            "; ".join(
+                f"{field}: {' '.join(errors)}" for field, errors in filterset.errors.items()
+            ),
+            content_type="text/plain",
+        )
+    barriers = filterset.qs if filterset.is_bound else filterset.queryset
+    return streaming_csv(
+        [label for _, label in selectors.BARRIER_EXPORT_COLUMNS],
+        selectors.export_rows(barriers, selectors.BARRIER_EXPORT_COLUMNS),
+        filename=f"spreadwatch-barriers-{timezone.localdate().isoformat()}",
+    )
+
+
+@require_safe
+def adoption_export(request):
+    filterset = AdoptionFilter(
+        request.GET or None,
+        queryset=Adoption.objects.order_by("innovation__name", "organisation__name", "id"),
+    )
+    if filterset.is_bound and not filterset.is_valid():
+        return HttpResponseBadRequest(
+            "; ".join(
+                f"{field}: {' '.join(errors)}" for field, errors in filterset.errors.items()
+            ),
+            content_type="text/plain",
+        )
+    adoptions = filterset.qs if filterset.is_bound else filterset.queryset
+    return streaming_csv(
+        [label for _, label in selectors.ADOPTION_EXPORT_COLUMNS],
+        selectors.export_rows(adoptions, selectors.ADOPTION_EXPORT_COLUMNS),
+        filename=f"spreadwatch-adoptions-{timezone.localdate().isoformat()}",
+    )
 
 
 @require_http_methods(["GET", "POST"])

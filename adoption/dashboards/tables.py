@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from django.http import HttpResponse
 from django.utils.text import slugify
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+from adoption.core.csv_export import BOM, cell
 
 
 @dataclass(frozen=True)
@@ -37,9 +37,7 @@ def csv_value(value, kind):
         return f"{float(value):.0f}"
     if kind == "int":
         return str(value)
-    text = str(value)
-    # A cell a spreadsheet would run as a formula is kept as text.
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
+    return cell(value)
 
 
 def csv_response(table, *, page):
@@ -47,7 +45,7 @@ def csv_response(table, *, page):
     response["Content-Disposition"] = (
         f'attachment; filename="spreadwatch-{slugify(page)}-{slugify(table.name)}.csv"'
     )
-    response.write("\ufeff")  # a byte-order mark, so Excel reads UTF-8
+    response.write(BOM)  # so Excel reads UTF-8
     writer = csv.writer(response)
     writer.writerow([column.label for column in table.columns])
     for row in table.rows:
