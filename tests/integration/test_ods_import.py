@@ -1,0 +1,143 @@
+"""Importing organisations from NHS ODS files: all or nothing, every bad row named."""
+
+from pathlib import Path
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from adoption.registry.models import Organisation
+from adoption.registry.services import load_nhs_england_icbs
+
+pytestmark = pytest.mark.django_db
+
+SAMPLE = Path(__file__).resolve().parents[1] / "data" / "ods-trusts-sample.csv"
+
+
+@pytest.fixture
+def icbs(db):
+    return load_nhs_england_icbs()
+
+
+def row(
+    code="RZ9", name="TEST DEMO TRUST", region="Y62", parent="QOP", opened="20010401", closed=""
+):
+    cells = [code, name, region, parent, "1 ROAD", "", "", "TOWN", "", "AB1 2CD", opened, closed]
+    cells += ["", "R", "", "", "", "", "", "", "0"] + [""] * 6
+    return ",".join(f'"{c}"' for c in cells)
+
+
+def write(tmp_path, *lines, raw=None):
+    path = tmp_path / "ods.csv"
+    path.write_bytes(raw if raw is not None else ("\r\n".join(lines) + "\r\n").encode())
+    return path
+
+
+def test_sample_file_imports(icbs, capsys):
+    call_command("import_organisations", str(SAMPLE), verbosity=0)
+
+    trusts = {o.ods_code: o for o in Organisation.objects.filter(ods_code__startswith="RZ")}
+    assert sorted(trusts) == ["RZ1", "RZ2", "RZ3", "RZ4"]
+    assert trusts["RZ1"].name == "NORTHFIELD DEMO HOSPITALS NHS TRUST"
+    assert (trusts["RZ1"].region.ods_code, trusts["RZ1"].parent.ods_code) == ("Y62", "QOP")
+    assert trusts["RZ1"].org_type == "acute_trust" and trusts["RZ1"].is_active
+    # Closed: kept, inactive.
+    assert trusts["RZ3"].closed_on.isoformat() == "2025-03-31" and not trusts["RZ3"].is_active
+    # Under an ICB that closed in 2026: its records roll up to the successor.
+    assert trusts["RZ3"].icb.ods_code == "S1Y5D"
+    assert "4 to create, 0 to update, 0 unchanged, 1 closed" in capsys.readouterr().out
+
+
+def test_reimport_is_idempotent(icbs, capsys):
+    call_command("import_organisations", str(SAMPLE), verbosity=0)
+    before = list(Organisation.objects.order_by("ods_code").values())
+    capsys.readouterr()
+
+    call_command("import_organisations", str(SAMPLE), verbosity=0)
+
+    after = list(Organisation.objects.order_by("ods_code").values())
+    assert [{k: v for k, v in o.items() if k != "updated_at"} for o in after] == [
+        {k: v for k, v in o.items() if k != "updated_at"} for o in before
+    ]
+    assert "0 to create, 0 to update, 4 unchanged" in capsys.readouterr().out
+
+
+def test_update_by_code_and_closure(icbs, tmp_path):
+    call_command("import_organisations", str(write(tmp_path, row(name="OLD NAME"))), verbosity=0)
+
+    call_command(
+        "import_organisations",
+        str(write(tmp_path, row(name="NEW NAME", closed="20260331"))),
+        verbosity=0,
+    )
+
+    trust = Organisation.objects.get(ods_code="RZ9")
+    assert (trust.name, trust.is_active) == ("NEW NAME", False)
+    assert Organisation.objects.filter(ods_code="RZ9").count() == 1
+
+
+def test_dry_run_changes_nothing(icbs, capsys):
+    count = Organisation.objects.count()
+
+    call_command("import_organisations", str(SAMPLE), "--dry-run", verbosity=0)
+
+    assert Organisation.objects.count() == count
+    assert "Dry run, nothing changed: 4 to create" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("bad_line", "reason"),
+    [
+        (row(code="R-1"), "is not 3 to 6 letters and digits"),
+        (row(code="TOOLONG1"), "is not 3 to 6 letters and digits"),
+        (row(name=""), "the name is missing"),
+        (row(parent="QZZ"), "the parent 'QZZ' is not a known organisation"),
+        (row(region="Y99"), "'Y99' is not an NHS England region"),
+        (row(opened="2001-04-01"), "is not a date in the form YYYYMMDD"),
+        (row(closed="20261345"), "is not a date in the form YYYYMMDD"),
+        (row(opened="20200101", closed="20190101"), "the close date is before the open date"),
+        ('"RZ9","ONLY","Y62"', "expected 27 columns, found 3"),
+        (row(code="RZ1"), "RZ1 already appears on line 1"),
+        (row(code="ZZZZ"), "cannot tell what kind of organisation ZZZZ is"),
+    ],
+)
+def test_a_bad_row_imports_nothing_and_is_named_by_line(icbs, tmp_path, capsys, bad_line, reason):
+    path = write(tmp_path, row(code="RZ1"), row(code="RZ2"), bad_line, row(code="RZ4"))
+    count = Organisation.objects.count()
+
+    with pytest.raises(CommandError, match="nothing was imported"):
+        call_command("import_organisations", str(path), verbosity=0)
+
+    assert Organisation.objects.count() == count
+    errors = capsys.readouterr().err
+    assert "line 3: " in errors and reason in errors
+
+
+def test_bad_encoding_is_reported_by_line(icbs, tmp_path, capsys):
+    good = (row(code="RZ1") + "\r\n").encode()
+    bad = row(code="RZ2", name="CAF\xc9").encode("latin-1") + b"\r\n"
+    path = write(tmp_path, raw=good + bad)
+
+    with pytest.raises(CommandError):
+        call_command("import_organisations", str(path), verbosity=0)
+
+    assert "line 2: the line is not valid UTF-8 text (bad encoding)" in capsys.readouterr().err
+    assert not Organisation.objects.filter(ods_code="RZ1").exists()
+
+
+def test_every_bad_row_is_listed(icbs, tmp_path, capsys):
+    path = write(tmp_path, row(code="R-1"), row(name=""), row(code="RZ5"), row(parent="QZZ"))
+
+    with pytest.raises(CommandError, match="3 bad rows"):
+        call_command("import_organisations", str(path), verbosity=0)
+
+    errors = capsys.readouterr().err
+    assert [line.split(":")[0] for line in errors.strip().splitlines()] == [
+        "line 1",
+        "line 2",
+        "line 4",
+    ]
+
+
+def test_missing_file_is_a_clear_error(tmp_path):
+    with pytest.raises(CommandError, match="Cannot read"):
+        call_command("import_organisations", str(tmp_path / "nope.csv"))
