@@ -141,3 +141,55 @@ def test_every_bad_row_is_listed(icbs, tmp_path, capsys):
 def test_missing_file_is_a_clear_error(tmp_path):
     with pytest.raises(CommandError, match="Cannot read"):
         call_command("import_organisations", str(tmp_path / "nope.csv"))
+
+
+def test_admin_upload_previews_then_imports_on_confirm(admin_client, icbs):
+    with SAMPLE.open("rb") as upload:
+        preview = admin_client.post(
+            "/admin/registry/organisation/import/", {"file": upload, "org_type": ""}
+        )
+
+    assert preview.status_code == 200
+    assert "checks out: 4 to create" in preview.content.decode()
+    assert not Organisation.objects.filter(ods_code="RZ1").exists(), "nothing changes yet"
+
+    confirmed = admin_client.post(
+        "/admin/registry/organisation/import/",
+        {"confirm": "1", "token": preview.context["token"]},
+    )
+
+    assert confirmed.status_code == 302
+    assert Organisation.objects.filter(ods_code__startswith="RZ").count() == 4
+
+
+def test_admin_upload_with_a_bad_row_lists_it_and_imports_nothing(admin_client, icbs, tmp_path):
+    path = write(tmp_path, row(code="RZ1"), row(parent="QZZ"))
+
+    with path.open("rb") as upload:
+        response = admin_client.post("/admin/registry/organisation/import/", {"file": upload})
+
+    assert response.status_code == 400
+    assert "Line 2: the parent &#x27;QZZ&#x27; is not a known organisation" in (
+        response.content.decode()
+    )
+    assert "token" not in response.context
+    assert not Organisation.objects.filter(ods_code="RZ1").exists()
+
+
+def test_admin_confirm_without_a_preview_is_refused(admin_client, icbs):
+    response = admin_client.post(
+        "/admin/registry/organisation/import/", {"confirm": "1", "token": "forged"}
+    )
+
+    assert response.status_code == 302
+    assert not Organisation.objects.filter(ods_code__startswith="RZ").exists()
+
+
+def test_admin_import_is_for_staff_only(client, icbs, django_user_model):
+    user = django_user_model.objects.create_user("lead_only", password="pw-for-tests-123")
+    client.force_login(user)
+
+    response = client.get("/admin/registry/organisation/import/")
+
+    assert response.status_code == 302
+    assert response["Location"].startswith("/admin/login/")
