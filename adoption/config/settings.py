@@ -107,6 +107,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django.forms",
     "django_filters",
+    "import_export",
     "simple_history",
     "adoption.core",
     "adoption.registry",

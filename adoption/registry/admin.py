@@ -8,6 +8,7 @@ from django.db.models import Count
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path
+from import_export.admin import ImportExportModelAdmin
 
 from adoption.registry.models import (
     Innovation,
@@ -17,6 +18,7 @@ from adoption.registry.models import (
     PathwayStep,
 )
 from adoption.registry.ods_import import apply_import, plan_import
+from adoption.registry.resources import InnovationResource, PathwayResource
 from adoption.registry.services import refresh_icb_rollups
 from adoption.registry.signals import places_changed
 
@@ -138,7 +140,8 @@ class PathwayStepInline(admin.TabularInline):
 
 
 @admin.register(Pathway)
-class PathwayAdmin(admin.ModelAdmin):
+class PathwayAdmin(ImportExportModelAdmin):
+    resource_classes = [PathwayResource]
     list_display = ["name", "step_count"]
     search_fields = ["name"]
     inlines = [PathwayStepInline]
@@ -173,7 +176,8 @@ class InnovationAdminForm(forms.ModelForm):
 
 
 @admin.register(Innovation)
-class InnovationAdmin(admin.ModelAdmin):
+class InnovationAdmin(ImportExportModelAdmin):
+    resource_classes = [InnovationResource]
     form = InnovationAdminForm
     list_display = ["name", "category", "national_programme", "evidence_reference"]
     list_filter = ["category", "national_programme"]
