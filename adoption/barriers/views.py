@@ -64,12 +64,8 @@ def barrier_register(request):
     return render(request, "barriers/register.html", context, status=status)
 
 
-@require_safe
-def barrier_export(request):
-    """The filtered register as CSV: every matching barrier the user may see."""
-    filterset = BarrierFilter(
-        request.GET or None, queryset=selectors.register_queryset(access_for(request))
-    )
+def _csv_export(filterset, columns, name):
+    """Stream the filter set's rows as CSV, or answer 400 naming each bad filter."""
     if filterset.is_bound and not filterset.is_valid():
         return HttpResponseBadRequest(
             "; ".join(
@@ -77,32 +73,32 @@ def barrier_export(request):
             ),
             content_type="text/plain",
         )
-    barriers = filterset.qs if filterset.is_bound else filterset.queryset
+    rows = filterset.qs if filterset.is_bound else filterset.queryset
     return streaming_csv(
-        [label for _, label in selectors.BARRIER_EXPORT_COLUMNS],
-        selectors.export_rows(barriers, selectors.BARRIER_EXPORT_COLUMNS),
-        filename=f"spreadwatch-barriers-{timezone.localdate().isoformat()}",
+        [label for _, label in columns],
+        selectors.export_rows(rows, columns),
+        filename=f"spreadwatch-{name}-{timezone.localdate().isoformat()}",
+    )
+
+
+@require_safe
+def barrier_export(request):
+    """The filtered register as CSV: every matching barrier the user may see."""
+    queryset = selectors.register_queryset(access_for(request))
+    return _csv_export(
+        BarrierFilter(request.GET or None, queryset=queryset),
+        selectors.BARRIER_EXPORT_COLUMNS,
+        "barriers",
     )
 
 
 @require_safe
 def adoption_export(request):
-    filterset = AdoptionFilter(
-        request.GET or None,
-        queryset=Adoption.objects.order_by("innovation__name", "organisation__name", "id"),
-    )
-    if filterset.is_bound and not filterset.is_valid():
-        return HttpResponseBadRequest(
-            "; ".join(
-                f"{field}: {' '.join(errors)}" for field, errors in filterset.errors.items()
-            ),
-            content_type="text/plain",
-        )
-    adoptions = filterset.qs if filterset.is_bound else filterset.queryset
-    return streaming_csv(
-        [label for _, label in selectors.ADOPTION_EXPORT_COLUMNS],
-        selectors.export_rows(adoptions, selectors.ADOPTION_EXPORT_COLUMNS),
-        filename=f"spreadwatch-adoptions-{timezone.localdate().isoformat()}",
+    queryset = Adoption.objects.order_by("innovation__name", "organisation__name", "id")
+    return _csv_export(
+        AdoptionFilter(request.GET or None, queryset=queryset),
+        selectors.ADOPTION_EXPORT_COLUMNS,
+        "adoptions",
     )
 
 

@@ -472,41 +472,40 @@ def actions_on(barriers):
     return EnablerAction.objects.filter(barrier__in=barriers.values("id"))
 
 
+def _action_outcomes():
+    """Finished actions, how many resolved their barrier, and the median days from the barrier
+    being identified to the action that resolved it."""
+    return {
+        "actions": Count("id"),
+        "resolved": Count("id", filter=Q(outcome=ActionOutcome.RESOLVED)),
+        "median_days": Median(
+            DaysBetween("completed_on", "barrier__identified_on"),
+            filter=Q(outcome=ActionOutcome.RESOLVED),
+        ),
+    }
+
+
 @cached
 def enabler_effect(barriers):
-    """Enabler type × barrier category: how often the action resolved the barrier, and the
-    median days from the barrier being identified to the action that resolved it."""
-    actions = actions_on(barriers)
-    return list(
-        actions.exclude(outcome=ActionOutcome.IN_PROGRESS)
+    """Enabler type × barrier category: resolution rate and median days to resolution."""
+    rows = (
+        actions_on(barriers)
+        .exclude(outcome=ActionOutcome.IN_PROGRESS)
         .values("enabler_type__name", "barrier__category__name")
-        .annotate(
-            actions=Count("id"),
-            resolved=Count("id", filter=Q(outcome=ActionOutcome.RESOLVED)),
-            median_days=Median(
-                DaysBetween("completed_on", "barrier__identified_on"),
-                filter=Q(outcome=ActionOutcome.RESOLVED),
-            ),
-        )
+        .annotate(**_action_outcomes())
         .order_by("enabler_type__name", "barrier__category__name")
     )
+    return [row | {"rate": share(row["resolved"], row["actions"])} for row in rows]
 
 
 @cached
 def enabler_summary(barriers):
     """Per enabler type across all categories: resolution rate and median days."""
-    actions = actions_on(barriers)
     rows = (
-        actions.exclude(outcome=ActionOutcome.IN_PROGRESS)
+        actions_on(barriers)
+        .exclude(outcome=ActionOutcome.IN_PROGRESS)
         .values("enabler_type__name")
-        .annotate(
-            actions=Count("id"),
-            resolved=Count("id", filter=Q(outcome=ActionOutcome.RESOLVED)),
-            median_days=Median(
-                DaysBetween("completed_on", "barrier__identified_on"),
-                filter=Q(outcome=ActionOutcome.RESOLVED),
-            ),
-        )
+        .annotate(**_action_outcomes())
         .order_by("enabler_type__name")
     )
     return [row | {"rate": share(row["resolved"], row["actions"])} for row in rows]

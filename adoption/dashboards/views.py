@@ -265,8 +265,6 @@ def savings(request):
 def what_worked(request):
     filters = DashboardFilters(request)
     effect = aggregates.enabler_effect(filters.barriers)
-    for row in effect:
-        row["rate"] = aggregates.share(row["resolved"], row["actions"])
     tables = [
         Table(
             "enablers",
