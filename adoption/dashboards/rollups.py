@@ -69,10 +69,11 @@ def stage_change_deleted(sender, instance, **kwargs):
         rebuild_spread_rollup()
 
 
-def live_spread_counts():
+def live_spread_counts(stage_changes=None):
     """The roll-up's rows, counted afresh from the stage changes."""
+    stage_changes = StageChange.objects if stage_changes is None else stage_changes
     return (
-        StageChange.objects.annotate(quarter=TruncQuarter("changed_on"))
+        stage_changes.annotate(quarter=TruncQuarter("changed_on"))
         .values(
             "adoption__innovation_id",
             "adoption__organisation__region_id",
@@ -84,15 +85,13 @@ def live_spread_counts():
     )
 
 
-@transaction.atomic
-def rebuild_spread_rollup():
-    from adoption.dashboards.cache import bump_version
-
-    bump_version()
-    SpreadRollup.objects.all().delete()
-    SpreadRollup.objects.bulk_create(
+def fill_spread_rollup(rollup_model, stage_changes):
+    """Replace every roll-up row with a fresh count. Takes the models so that a migration can
+    pass its historical ones."""
+    rollup_model.objects.all().delete()
+    rollup_model.objects.bulk_create(
         (
-            SpreadRollup(
+            rollup_model(
                 innovation_id=row["adoption__innovation_id"],
                 region_id=row["adoption__organisation__region_id"] or 0,
                 icb_id=row["adoption__organisation__icb_id"] or 0,
@@ -101,10 +100,18 @@ def rebuild_spread_rollup():
                 changes=row["changes"],
                 advances=row["advances"],
             )
-            for row in live_spread_counts().iterator(chunk_size=5000)
+            for row in live_spread_counts(stage_changes).iterator(chunk_size=5000)
         ),
         batch_size=5000,
     )
+
+
+@transaction.atomic
+def rebuild_spread_rollup():
+    from adoption.dashboards.cache import bump_version
+
+    bump_version()
+    fill_spread_rollup(SpreadRollup, StageChange.objects)
 
 
 @receiver(places_changed)
