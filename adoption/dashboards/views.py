@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_safe
 
 from adoption.barriers.models import STAGE_ORDER, Stage
-from adoption.dashboards import aggregates
+from adoption.dashboards import aggregates, presenters
 from adoption.dashboards.filters import DashboardFilters
 from adoption.dashboards.tables import Column, Table, chart, csv_response
 from adoption.registry.models import Innovation, Organisation
@@ -126,9 +126,7 @@ def spread(request):
         ],
     )
     groups = sorted({(c.group, c.group_label) for c in cells}, key=lambda g: str(g[1]))
-    matrix = {}
-    for c in cells:
-        matrix.setdefault((c.innovation_id, c.innovation), {})[c.group] = c
+    stages = [(s, Stage(s).label) for s in Stage.values]
     return _page(
         request,
         "dashboards/spread.html",
@@ -136,11 +134,11 @@ def spread(request):
         filters,
         [funnel_table, matrix_table, stalling_table],
         figures=figures,
-        funnels=funnels,
-        stages=[(s, Stage(s).label) for s in Stage.values],
+        funnels=[(f.name, presenters.funnel_cells(f, stages)) for f in funnels],
+        stages=stages,
         stage_order=STAGE_ORDER,
         groups=groups,
-        matrix=sorted(matrix.items(), key=lambda item: item[0][1]),
+        matrix=presenters.matrix_rows(cells, groups),
         stalling=stalling,
         grouping=grouping,
         group_label=group_label,
