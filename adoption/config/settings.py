@@ -161,14 +161,19 @@ DATABASES = {
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# Dashboard figures are cached per process, keyed by a data version bumped on every change
-# (adoption/dashboards/cache.py), so the cache never serves a stale figure.
+# Dashboard figures are cached in the database, shared by every worker, keyed by a data version
+# bumped on every change (adoption/dashboards/cache.py), so the cache never serves a stale
+# figure. The table is created by a migration.
 CACHES = {
     "default": {
-        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "spreadwatch_cache",
         "OPTIONS": {"MAX_ENTRIES": 5000},
     }
 }
+if TESTING:
+    # Tests without a database still import the cache; each test empties it.
+    CACHES["default"] = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
 
 # --- Accounts ---------------------------------------------------------------------------
 

@@ -76,3 +76,19 @@ def test_users_who_see_different_barriers_never_share_figures(client, world):
     signed_in(client, world.lead_b)
 
     assert open_barriers(client) == national - 1  # trust A's confidential barrier
+
+
+def test_the_shared_database_cache_works_as_deployed(client, world, settings):
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "spreadwatch_cache",
+        }
+    }
+    signed_in(client, world.national)
+    before = open_barriers(client)
+    assert open_barriers(client) == before  # served from the table the migration made
+
+    world.barrier_b.delete()
+
+    assert open_barriers(client) == before - 1

@@ -359,7 +359,9 @@ def test_dashboard_queries_identical_with_ten_times_the_data(client, data, url):
         assert client.get(url).status_code == 200
 
     assert len(small) == len(large)
-    assert len(large) <= 20
+    # Session, user, memberships and filter choices; then per figure a data-version read, a
+    # cache look-up, the counting query and the cache write (count, insert).
+    assert len(large) <= 45
 
 
 def test_a_constructed_stall_is_flagged_and_explained(client, db):
