@@ -279,6 +279,16 @@ def write_report(results):
             f"| {r['page']} | {r['cold']:.0f} | {r['p50']:.0f} | {r['p95']:.0f} | "
             f"{r['max']:.0f} | {r['target']} | {met} |"
         )
+    slow_cold = [r for r in results["rows"] if r["cold"] > r["target"]]
+    listed = "; ".join(f"{r['page']} {r['cold']:.0f} ms" for r in slow_cold)
+    lines += [
+        "",
+        f"Cold first views over their target: {len(slow_cold)} of {len(results['rows'])}"
+        + (f": {listed}" if slow_cold else "")
+        + ". A cold view counts from the raw rows; it happens once per filter combination "
+        "after any change to the data, and later views are served from the shared figure "
+        "cache (docs/adr/0003-roll-ups-and-cached-figures.md).",
+    ]
     lines += [
         "",
         "## SQL alone (unfiltered, in-process, cache off)",
