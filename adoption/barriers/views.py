@@ -169,6 +169,26 @@ def _rebind_at_current_version(form_class, request, current, **kwargs):
     return form
 
 
+def _edit_barrier(request, barrier, form, *, save, saved, template, **form_kwargs):
+    """Save a versioned barrier form, or, when someone else saved first, show what they changed
+    with the user's answers re-based on the current version (409)."""
+    conflict = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            save(form)
+        except services.StaleEdit as stale:
+            conflict = selectors.barrier_history(
+                stale.current, since_version=form.cleaned_data["version"]
+            )
+            form = _rebind_at_current_version(type(form), request, stale.current, **form_kwargs)
+        else:
+            messages.success(request, saved)
+            return redirect(barrier_url(barrier))
+    status = CONFLICT if conflict else BAD_INPUT if form.is_bound else 200
+    context = {"form": form, "barrier": barrier, "conflict": conflict}
+    return render(request, template, context, status=status)
+
+
 @require_http_methods(["GET", "POST"])
 def barrier_edit(request, pk):
     access, barrier = _changeable_barrier(request, pk)
@@ -178,54 +198,40 @@ def barrier_edit(request, pk):
         access=access,
         initial={"partners": list(barrier.partners.all())},
     )
-    conflict = None
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.update_barrier(
-                by=request.user,
-                barrier=barrier,
-                fields=_barrier_fields(form),
-                partners=form.cleaned_data["partners"],
-                expected_version=form.cleaned_data["version"],
-            )
-        except services.StaleEdit as stale:
-            conflict = selectors.barrier_history(
-                stale.current, since_version=form.cleaned_data["version"]
-            )
-            form = _rebind_at_current_version(BarrierForm, request, stale.current, access=access)
-        else:
-            messages.success(request, "Your changes have been saved.")
-            return redirect(barrier_url(barrier))
-    status = CONFLICT if conflict else BAD_INPUT if form.is_bound else 200
-    context = {"form": form, "barrier": barrier, "conflict": conflict}
-    return render(request, "barriers/barrier_form.html", context, status=status)
+    return _edit_barrier(
+        request,
+        barrier,
+        form,
+        save=lambda form: services.update_barrier(
+            by=request.user,
+            barrier=barrier,
+            fields=_barrier_fields(form),
+            partners=form.cleaned_data["partners"],
+            expected_version=form.cleaned_data["version"],
+        ),
+        saved="Your changes have been saved.",
+        template="barriers/barrier_form.html",
+        access=access,
+    )
 
 
 @require_http_methods(["GET", "POST"])
 def barrier_status(request, pk):
     _, barrier = _changeable_barrier(request, pk)
-    form = BarrierStatusForm(request.POST or None, instance=barrier)
-    conflict = None
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.change_barrier_status(
-                by=request.user,
-                barrier=barrier,
-                status=form.cleaned_data["status"],
-                resolved_on=form.cleaned_data["resolved_on"],
-                expected_version=form.cleaned_data["version"],
-            )
-        except services.StaleEdit as stale:
-            conflict = selectors.barrier_history(
-                stale.current, since_version=form.cleaned_data["version"]
-            )
-            form = _rebind_at_current_version(BarrierStatusForm, request, stale.current)
-        else:
-            messages.success(request, "The status has been changed.")
-            return redirect(barrier_url(barrier))
-    status = CONFLICT if conflict else BAD_INPUT if form.is_bound else 200
-    context = {"form": form, "barrier": barrier, "conflict": conflict}
-    return render(request, "barriers/status_form.html", context, status=status)
+    return _edit_barrier(
+        request,
+        barrier,
+        BarrierStatusForm(request.POST or None, instance=barrier),
+        save=lambda form: services.change_barrier_status(
+            by=request.user,
+            barrier=barrier,
+            status=form.cleaned_data["status"],
+            resolved_on=form.cleaned_data["resolved_on"],
+            expected_version=form.cleaned_data["version"],
+        ),
+        saved="The status has been changed.",
+        template="barriers/status_form.html",
+    )
 
 
 @require_http_methods(["GET", "POST"])
