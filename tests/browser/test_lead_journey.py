@@ -45,6 +45,7 @@ def test_errors_are_summarised_and_linked_to_fields(session, world):
     page.fill("#id_cost_borne_gbp", "-10")
     page.click("button:has-text('Log barrier')")
 
+    page.wait_for_selector(".nhsuk-error-summary")
     summary = page.locator(".nhsuk-error-summary")
     assert summary.is_visible()
     summary.locator("a", has_text="Describe the barrier").click()
@@ -57,6 +58,7 @@ def test_forms_work_without_javascript(no_js_session, world):
     page = no_js_session.go("/barriers/new/")
     fill_barrier_form(page, world)
     page.click("button:has-text('Log barrier')")
+    page.wait_for_url("**/barriers/*/")
 
     assert Barrier.objects.filter(description__startswith="Savings land in primary").exists()
     assert "Barrier" in page.title()
@@ -85,6 +87,7 @@ def test_pages_have_no_accessibility_violations(session, world, resolved_elsewhe
 def test_login_page_has_no_accessibility_violations(session, world):
     session.go("/accounts/login/")
     session.page.click("button[type=submit]")
+    session.page.wait_for_selector(".nhsuk-error-summary")
 
     assert session.page.locator(".nhsuk-error-summary").is_visible()
     assert session.axe_violations() == []
