@@ -25,6 +25,7 @@ def test_dashboard_pages_have_no_accessibility_violations(
 
     assert session.axe_violations() == []
     assert session.failures == []
+    assert session.console_errors == [], "nothing refused by the Content Security Policy"
 
 
 def test_charts_are_drawn_and_keep_their_tables(session, world, resolved_elsewhere):

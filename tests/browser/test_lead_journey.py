@@ -82,6 +82,7 @@ def test_pages_have_no_accessibility_violations(session, world, resolved_elsewhe
 
     assert session.axe_violations() == []
     assert session.failures == []
+    assert session.console_errors == [], "nothing refused by the Content Security Policy"
 
 
 def test_login_page_has_no_accessibility_violations(session, world):

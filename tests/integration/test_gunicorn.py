@@ -103,6 +103,8 @@ def test_gunicorn_serves_health_login_and_static_files(production_server):
     assert status == 200
     assert headers["Strict-Transport-Security"].startswith("max-age=31536000")
     assert headers["X-Frame-Options"] == "DENY"
+    assert "script-src 'self'" in headers["Content-Security-Policy"]
+    assert "frame-ancestors 'none'" in headers["Content-Security-Policy"]
     page = body.decode()
     start = page.index("/static/vendor/nhsuk-frontend/nhsuk-frontend.min.")
     stylesheet = page[start : page.index('"', start)]
