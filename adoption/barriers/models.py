@@ -107,13 +107,20 @@ class AdoptionQuerySet(models.QuerySet):
 
     def stalled(self, *, today=None, stall_days=None):
         """Adoptions whose stage is not terminal and has not changed for STALL_DAYS days."""
-        return self.not_terminal().filter(stage_changed_on__lte=stalled_before(today, stall_days))
+        return self.filter(stalled_q(today=today, stall_days=stall_days))
 
     def adopters(self):
         return self.filter(stage__in=ADOPTER_STAGES)
 
     def for_organisation(self, organisation):
         return self.filter(organisation=organisation)
+
+
+def stalled_q(*, today=None, stall_days=None, prefix=""):
+    """The stall rule for one adoption, as a condition (reached through `prefix`)."""
+    return ~Q(**{f"{prefix}stage__in": TERMINAL_STAGES}) & Q(
+        **{f"{prefix}stage_changed_on__lte": stalled_before(today, stall_days)}
+    )
 
 
 def stalled_before(today=None, stall_days=None):

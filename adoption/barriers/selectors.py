@@ -23,7 +23,6 @@ from adoption.barriers.models import (
     Barrier,
     BarrierStatus,
     EnablerAction,
-    stalled_before,
 )
 from adoption.registry.models import Organisation
 
@@ -76,15 +75,12 @@ def lead_home(access, *, today=None):
     """What an innovation lead sees first: for each organisation they lead, its adoptions with
     stage, days in stage and stalled flag, and its open barriers, due reviews first."""
     today = today or timezone.localdate()
-    stalled_on_or_before = stalled_before(today)
     homes = []
     for organisation in access.organisations_led().order_by("name")[:5]:
         adoptions = list(organisation_adoptions(organisation))
         for adoption in adoptions:
             adoption.days = (today - adoption.stage_changed_on).days
-            adoption.stalled = (
-                not adoption.is_terminal and adoption.stage_changed_on <= stalled_on_or_before
-            )
+            adoption.stalled = adoption.is_stalled(today=today)
         barriers = list(organisation_open_barriers(organisation))
         for barrier in barriers:
             barrier.due = barrier.next_review_on <= today

@@ -16,7 +16,6 @@ from django.utils import timezone
 from adoption.barriers.models import (
     ADOPTER_STAGES,
     OPEN_STATUSES,
-    TERMINAL_STAGES,
     ActionOutcome,
     BarrierCategory,
     BarrierStatus,
@@ -24,7 +23,7 @@ from adoption.barriers.models import (
     Route,
     Stage,
     StageChange,
-    stalled_before,
+    stalled_q,
 )
 from adoption.dashboards import stall_rule
 from adoption.dashboards.cache import cached
@@ -82,13 +81,11 @@ def group_labels(grouping, keys):
 
 
 def _adoption_counts(**extra):
-    cutoff = stalled_before(extra.pop("today", None))
+    today = extra.pop("today", None)
     return {
         "organisations": Count("id"),
         "adopters": Count("id", filter=Q(stage__in=ADOPTER_STAGES)),
-        "stalled": Count(
-            "id", filter=~Q(stage__in=TERMINAL_STAGES) & Q(stage_changed_on__lte=cutoff)
-        ),
+        "stalled": Count("id", filter=stalled_q(today=today)),
         **{f"stage_{stage}": Count("id", filter=Q(stage=stage)) for stage in Stage.values},
     }
 
@@ -643,15 +640,13 @@ def peer_comparison(organisation, adoptions, *, today=None):
         if organisation.region_id
         else {}
     )
-    cutoff = stalled_before(today)
     result = []
     for adoption in own:
         icb, region = in_icb.get(adoption.innovation_id), in_region.get(adoption.innovation_id)
         result.append(
             {
                 "adoption": adoption,
-                "stalled": adoption.stage not in TERMINAL_STAGES
-                and adoption.stage_changed_on <= cutoff,
+                "stalled": adoption.is_stalled(today=today),
                 "icb_peers": icb["organisations"] if icb else 0,
                 "icb_share": share(icb["adopters"], icb["organisations"]) if icb else None,
                 "region_peers": region["organisations"] if region else 0,
