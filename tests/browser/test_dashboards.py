@@ -6,6 +6,7 @@ import pytest
 pytestmark = pytest.mark.django_db(transaction=True)
 
 PAGES = [
+    "/",
     "/dashboard/",
     "/dashboard/?group_by=org_type",
     "/dashboard/barriers/",
