@@ -353,6 +353,10 @@ class Barrier(models.Model):
         indexes = [
             models.Index(fields=["innovation", "status"], name="barrier_innovation_status_idx"),
             models.Index(fields=["organisation", "status"], name="barrier_org_status_idx"),
+            # Dashboards count barriers per organisation first (an index-only scan).
+            models.Index(
+                fields=["organisation", "innovation", "category"], name="barrier_org_inn_cat_idx"
+            ),
             models.Index(fields=["category", "status"], name="barrier_category_status_idx"),
             models.Index(fields=["identified_on", "id"], name="barrier_identified_idx"),
             models.Index(fields=["resolved_on"], name="barrier_resolved_idx"),
