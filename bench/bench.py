@@ -158,7 +158,15 @@ def main():
         capture=True,
     ).stdout.strip()
 
-    # 2. Serve with gunicorn under production settings.
+    # 2. Start with nothing cached, so the first request of each page is truly cold.
+    run(
+        PYTHON,
+        "-c",
+        "import django; django.setup(); from django.core.cache import cache; cache.clear()",
+        env=env,
+    )
+
+    # 3. Serve with gunicorn under production settings.
     static = tempfile.mkdtemp(prefix="spreadwatch-static-")
     env["STATIC_ROOT"] = static
     run(PYTHON, "manage.py", "collectstatic", "--no-input", "-v0", env=env)
