@@ -81,15 +81,24 @@ class Session:
         ]
 
 
+def _close(context, session):
+    # Let every request the page started finish before the database is emptied for the next
+    # test: a request still running in the live server would hold locks the flush needs.
+    session.page.wait_for_load_state("networkidle")
+    context.close()
+
+
 @pytest.fixture
 def session(browser, live_server):
     context = browser.new_context(viewport={"width": 1280, "height": 900})
-    yield Session(context.new_page(), live_server.url)
-    context.close()
+    opened = Session(context.new_page(), live_server.url)
+    yield opened
+    _close(context, opened)
 
 
 @pytest.fixture
 def no_js_session(browser, live_server):
     context = browser.new_context(java_script_enabled=False)
-    yield Session(context.new_page(), live_server.url)
-    context.close()
+    opened = Session(context.new_page(), live_server.url)
+    yield opened
+    _close(context, opened)
