@@ -18,6 +18,7 @@ from adoption.barriers.filters import AdoptionFilter, BarrierFilter
 from adoption.barriers.forms import BarrierForm, BarrierStatusForm, EnablerActionForm, StageForm
 from adoption.barriers.models import Adoption
 from adoption.core.csv_export import streaming_csv
+from adoption.core.forms import applied_filters
 from adoption.core.pagination import BadCursor, count_or_estimate, newest_first_page
 
 BAD_INPUT = 400
@@ -56,6 +57,7 @@ def barrier_register(request):
         query.pop(name, None)
     context = {
         "filter": filterset,
+        "applied": applied_filters(filterset.form, request.GET),
         "page": page,
         "count": count,
         "query": query.urlencode(),

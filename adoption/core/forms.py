@@ -33,6 +33,11 @@ class FastSelect(forms.Select):
         )
 
 
+def applied_filters(form, data):
+    """How many of a filter form's fields the query string sets."""
+    return sum(1 for name in form.fields if data.get(name))
+
+
 class FilterForm(forms.Form):
     """The form behind a filter bar: every field is optional, so none is labelled so."""
 

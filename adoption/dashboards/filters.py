@@ -9,7 +9,7 @@ from django import forms
 from adoption.accounts.policy import access_for
 from adoption.barriers.filters import AdoptionFilter, BarrierFilter
 from adoption.barriers.models import Adoption, Barrier
-from adoption.core.forms import FilterForm
+from adoption.core.forms import FilterForm, applied_filters
 from adoption.dashboards.aggregates import GROUPING_LABELS
 from adoption.dashboards.models import SpreadRollup
 from adoption.registry.models import Innovation
@@ -50,8 +50,7 @@ class DashboardFilters:
     @property
     def applied(self):
         """How many filters the query string sets."""
-        data = self.adoptions_filter.data
-        return sum(1 for name in self.form.fields if data.get(name))
+        return applied_filters(self.form, self.adoptions_filter.data)
 
     def is_valid(self):
         return self.form.is_bound is False or not self.form.errors

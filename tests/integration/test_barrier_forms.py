@@ -395,6 +395,7 @@ def test_register_filters_narrow_the_list(client, world):
     response = signed_in(client, world.lead_a).get("/barriers/?severity=4&region=Y56")
 
     assert [b.pk for b in response.context["page"].rows] == [world.barrier_b.pk]
+    assert "Filter barriers (2 applied)" in response.content.decode()
 
 
 def test_history_shows_partner_and_related_record_changes(client, world):
