@@ -6,7 +6,6 @@ from django.utils import timezone
 
 from adoption.barriers.models import (
     CLOSED_STATUSES,
-    ActionOutcome,
     Barrier,
     BarrierCategory,
     BarrierStatus,
@@ -211,8 +210,6 @@ class BarrierForm(VersionedForm):
 
     def clean(self):
         cleaned = super().clean()
-        if cleaned.get("status") in CLOSED_STATUSES and not cleaned.get("resolved_on"):
-            self.add_error("resolved_on", "Enter the date the barrier was resolved or accepted.")
         innovation, organisation = cleaned.get("innovation"), cleaned.get("organisation")
         if (
             innovation
@@ -277,19 +274,6 @@ class EnablerActionForm(forms.ModelForm):
             str(e.pk): e.description for e in EnablerType.objects.all()
         }
         self.fields["outcome"].choices = [c for c in self.fields["outcome"].choices if c[0] != ""]
-
-    def clean(self):
-        cleaned = super().clean()
-        today = timezone.localdate()
-        for name in ("started_on", "completed_on"):
-            if cleaned.get(name) and cleaned[name] > today:
-                self.add_error(name, "The date cannot be in the future.")
-        started, completed = cleaned.get("started_on"), cleaned.get("completed_on")
-        if started and completed and completed < started:
-            self.add_error("completed_on", "The date completed cannot be before the date started.")
-        if cleaned.get("outcome") not in (None, "", ActionOutcome.IN_PROGRESS) and not completed:
-            self.add_error("completed_on", "Enter the date the action finished.")
-        return cleaned
 
 
 class StageForm(forms.Form):

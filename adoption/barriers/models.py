@@ -485,3 +485,18 @@ class EnablerAction(models.Model):
 
     def __str__(self):
         return f"{self.enabler_type} for barrier {self.barrier_id}"
+
+    def clean(self):
+        errors = {}
+        today = timezone.localdate()
+        for name in ("started_on", "completed_on"):
+            if getattr(self, name) and getattr(self, name) > today:
+                errors[name] = "The date cannot be in the future."
+        if self.started_on and self.completed_on and self.completed_on < self.started_on:
+            errors.setdefault(
+                "completed_on", "The date completed cannot be before the date started."
+            )
+        if self.outcome != ActionOutcome.IN_PROGRESS and not self.completed_on:
+            errors.setdefault("completed_on", "Enter the date the action finished.")
+        if errors:
+            raise ValidationError(errors)

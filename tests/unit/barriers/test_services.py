@@ -104,3 +104,30 @@ def test_change_stage_from_stale_version_refused(adoption, lead):
 
     assert error.value.current.stage == Stage.BUSINESS_CASE
     assert StageChange.objects.filter(adoption=adoption).count() == 2
+
+
+@pytest.mark.parametrize(
+    ("fields", "field"),
+    [
+        ({"started_on": timezone.localdate() + datetime.timedelta(days=1)}, "started_on"),
+        ({"outcome": "resolved"}, "completed_on"),
+        (
+            {"started_on": datetime.date(2026, 3, 2), "completed_on": datetime.date(2026, 3, 1)},
+            "completed_on",
+        ),
+    ],
+)
+def test_action_rules_hold_for_every_writer_not_only_the_form(lead, fields, field):
+    from tests.factories import BarrierFactory, enabler
+
+    barrier = BarrierFactory()
+
+    with pytest.raises(ValidationError) as error:
+        services.record_enabler_action(
+            by=lead,
+            barrier=barrier,
+            fields={"enabler_type": enabler("pooled-budget"), "owner": "Finance"} | fields,
+        )
+
+    assert field in error.value.message_dict
+    assert not barrier.actions.exists()
