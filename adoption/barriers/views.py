@@ -6,7 +6,6 @@ rules of their own.
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -17,7 +16,7 @@ from adoption.barriers import selectors, services
 from adoption.barriers.filters import AdoptionFilter, BarrierFilter
 from adoption.barriers.forms import BarrierForm, BarrierStatusForm, EnablerActionForm, StageForm
 from adoption.barriers.models import Adoption
-from adoption.core.csv_export import streaming_csv
+from adoption.core.csv_export import bad_filters, streaming_csv
 from adoption.core.forms import applied_filters
 from adoption.core.pagination import BadCursor, count_or_estimate, newest_first_page
 
@@ -69,12 +68,7 @@ def barrier_register(request):
 def _csv_export(filterset, columns, name):
     """Stream the filter set's rows as CSV, or answer 400 naming each bad filter."""
     if filterset.is_bound and not filterset.is_valid():
-        return HttpResponseBadRequest(
-            "; ".join(
-                f"{field}: {' '.join(errors)}" for field, errors in filterset.errors.items()
-            ),
-            content_type="text/plain",
-        )
+        return bad_filters(filterset.errors)
     rows = filterset.qs if filterset.is_bound else filterset.queryset
     return streaming_csv(
         [label for _, label in columns],

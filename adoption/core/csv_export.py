@@ -6,7 +6,7 @@ import csv
 import datetime
 from decimal import Decimal
 
-from django.http import StreamingHttpResponse
+from django.http import HttpResponseBadRequest, StreamingHttpResponse
 from django.utils.text import slugify
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -42,3 +42,11 @@ def streaming_csv(header, rows, *, filename):
     response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{slugify(filename)}.csv"'
     return response
+
+
+def bad_filters(errors):
+    """A plain-text 400 naming each bad filter, for a download that cannot show a form."""
+    return HttpResponseBadRequest(
+        "; ".join(f"{field}: {' '.join(messages)}" for field, messages in errors.items()),
+        content_type="text/plain",
+    )

@@ -1,12 +1,13 @@
 """The national dashboards. Each view reads the filters, asks the aggregates module for its
 figures, arranges them as tables (shown, charted and downloadable) and renders."""
 
-from django.http import Http404, HttpResponseBadRequest
+from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 
 from adoption.barriers.models import STAGE_ORDER, Stage
+from adoption.core.csv_export import bad_filters
 from adoption.dashboards import aggregates, presenters
 from adoption.dashboards.filters import DashboardFilters
 from adoption.dashboards.tables import Column, Table, chart, csv_response
@@ -20,12 +21,7 @@ def _page(request, template, title, filters, tables, **context):
     """Render the page, or the CSV of one of its tables when ?download=<table> is asked."""
     wanted = request.GET.get("download")
     if wanted and not filters.is_valid():
-        return HttpResponseBadRequest(
-            "; ".join(
-                f"{field}: {' '.join(errors)}" for field, errors in filters.form.errors.items()
-            ),
-            content_type="text/plain",
-        )
+        return bad_filters(filters.form.errors)
     if wanted:
         table = next((t for t in tables if t.name == wanted), None)
         if table is None:

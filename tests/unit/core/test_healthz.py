@@ -26,6 +26,7 @@ def test_healthz_503_when_database_unreachable(client):
 def test_healthz_open_to_anonymous_users_and_not_cached(client):
     response = client.get("/healthz")
 
+    assert response.status_code == 200, "no sign-in needed"
     assert "no-cache" in response["Cache-Control"]
 
 
