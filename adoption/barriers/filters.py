@@ -3,12 +3,17 @@ barriers belong to an organisation and an innovation, so the organisation and in
 filters are defined once, in `PlaceAndInnovationFilter`."""
 
 import django_filters
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 
 from adoption.barriers.models import (
+    ActionOutcome,
     Adoption,
     Barrier,
     BarrierCategory,
     BarrierStatus,
+    EnablerAction,
+    EnablerType,
     Severity,
     Stage,
 )
@@ -106,6 +111,28 @@ class AdoptionFilter(PlaceAndInnovationFilter):
         model = Adoption
         fields = []
 
+    @extend_schema_field(OpenApiTypes.INT)  # the API takes the pathway's id
     def filter_pathway(self, queryset, name, pathway):
         # A subquery rather than a join, so an innovation on two pathways is not counted twice.
         return queryset.filter(innovation__in=Innovation.objects.filter(pathways=pathway))
+
+
+class EnablerActionFilter(django_filters.FilterSet):
+    barrier = django_filters.NumberFilter(field_name="barrier_id", min_value=1)
+    enabler_type = django_filters.ModelChoiceFilter(
+        queryset=EnablerType.objects.all(), to_field_name="slug"
+    )
+    outcome = django_filters.ChoiceFilter(choices=ActionOutcome.choices)
+    innovation = django_filters.ModelChoiceFilter(
+        field_name="barrier__innovation", queryset=Innovation.objects.all()
+    )
+    organisation = django_filters.CharFilter(
+        label="Organisation ODS code",
+        field_name="barrier__organisation__ods_code",
+        lookup_expr="iexact",
+        max_length=6,
+    )
+
+    class Meta:
+        model = EnablerAction
+        fields = []

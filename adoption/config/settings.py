@@ -109,11 +109,15 @@ INSTALLED_APPS = [
     "django_filters",
     "import_export",
     "simple_history",
+    "rest_framework",
+    "rest_framework.authtoken",
+    "drf_spectacular",
     "adoption.core",
     "adoption.registry",
     "adoption.accounts",
     "adoption.barriers",
     "adoption.dashboards",
+    "adoption.api",
 ]
 
 MIDDLEWARE = [
@@ -245,6 +249,32 @@ CONTENT_SECURITY_POLICY = {
 }
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+
+# --- API ------------------------------------------------------------------------------
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PAGINATION_CLASS": "adoption.api.pagination.KeysetPagination",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Spreadwatch API",
+    "DESCRIPTION": (
+        "Where the spread of proven innovations across the NHS is stalling, and why. "
+        "Sign in to the service, or send `Authorization: Token <key>` with a key an "
+        "administrator issued. Lists are paged by cursor: follow `next`."
+    ),
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    "COMPONENT_SPLIT_REQUEST": True,
+}
 
 # --- Logging ----------------------------------------------------------------------------
 

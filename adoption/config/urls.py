@@ -24,6 +24,7 @@ urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("accounts/", include(account_patterns)),
+    path("api/", include("adoption.api.urls")),
     path("", core_views.home, name="home"),
     path("", include("adoption.barriers.urls")),
     path("", include("adoption.dashboards.urls")),

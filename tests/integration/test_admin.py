@@ -2,8 +2,10 @@
 
 import pytest
 from django.contrib import admin
+from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.urls import reverse
+from rest_framework.authtoken.models import Token
 
 pytestmark = pytest.mark.django_db
 
@@ -16,6 +18,8 @@ REGISTERED = sorted(
 def demo_data(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
         call_command("seed_demo", "--as-of", "2026-11-01", "--password", "pw", verbosity=0)
+        # API tokens are issued by an administrator, never seeded.
+        Token.objects.create(user=get_user_model().objects.get(username="national"))
     yield
     with django_db_blocker.unblock():
         from adoption.core.demo_data import clear_domain_data

@@ -306,6 +306,45 @@ def test_csv_download_equals_the_table_on_the_page(client, data, page, name):
     ]
 
 
+@pytest.mark.parametrize(
+    ("page", "name"),
+    [
+        ("/dashboard/barriers/", "ranking"),
+        ("/dashboard/barriers/", "heatmap"),
+        ("/dashboard/savings/", "by_type"),
+        ("/dashboard/what-worked/", "enablers"),
+        ("/dashboard/", "matrix"),
+    ],
+)
+def test_api_dashboard_serves_the_same_table_as_the_download(client, data, page, name):
+    resolved = data.barriers[2]
+    EnablerActionFactory(
+        barrier=resolved,
+        started_on=resolved.identified_on,
+        completed_on=resolved.resolved_on,
+        outcome="resolved",
+    )
+    client.force_login(data.national)
+    query = "?region=Y62"
+    api_page = "/api/v1/dashboards/" + (page.removeprefix("/dashboard/") or "spread/")
+    api = client.get(api_page + query)
+    download = client.get(f"{page}{query}&download={name}").content.decode()
+
+    table = next(t for t in api.json()["tables"] if t["name"] == name)
+    header, *rows = csv.reader(io.StringIO(download.lstrip("\ufeff")))
+    assert header == [column["label"] for column in table["columns"]]
+    assert len(rows) == len(table["rows"]) > 0
+    for csv_row, api_row in zip(rows, table["rows"], strict=True):
+        for column, value in zip(table["columns"], csv_row, strict=True):
+            got = api_row[column["key"]]
+            if column["kind"] == "int":
+                assert int(value) == got
+            elif column["kind"] == "pct":
+                assert value == ("" if got is None else f"{got * 100:.0f}")
+            elif column["kind"] == "text":
+                assert value == str(got)
+
+
 def test_unknown_download_is_404(client, data):
     client.force_login(data.national)
 
@@ -345,9 +384,16 @@ def grow(d, n):
         "/dashboard/what-worked/",
         "INNOVATION",
         "/dashboard/organisations/RN1/",
+        "/api/v1/dashboards/spread/",
+        "/api/v1/dashboards/barriers/?group_by=org_type",
+        "/api/v1/dashboards/savings/",
+        "/api/v1/dashboards/what-worked/",
+        "API_INNOVATION",
+        "/api/v1/dashboards/organisations/RN1/",
     ],
 )
 def test_dashboard_queries_identical_with_ten_times_the_data(client, data, url):
+    url = url.replace("API_INNOVATION", f"/api/v1/dashboards/innovations/{data.digital.pk}/")
     url = url.replace("INNOVATION", f"/dashboard/innovations/{data.digital.pk}/")
     client.force_login(data.national)
     grow(data, 3)

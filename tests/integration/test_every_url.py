@@ -49,6 +49,11 @@ def test_anonymous_users_reach_only_login_and_healthz(client, world):
         response = client.get(url)
         if url in PUBLIC:
             assert response.status_code == 200, url
+        elif url.startswith("/api/"):
+            # The API answers rather than redirects: 401 and a WWW-Authenticate challenge.
+            assert response.status_code in (401, 404), url
+            if response.status_code == 401:
+                assert response["WWW-Authenticate"].startswith("Token"), url
         else:
             assert response.status_code in (302, 404), url
             if response.status_code == 302:

@@ -1,0 +1,205 @@
+"""The read API: every list is filtered by the same filter sets as the pages, limited by the
+same access policy, and paged by cursor; dashboards are built by the same code as the pages."""
+
+from django.shortcuts import get_object_or_404
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.generators import SchemaGenerator
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import viewsets
+from rest_framework.exceptions import ValidationError
+from rest_framework.renderers import TemplateHTMLRenderer
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from adoption.accounts.policy import access_for
+from adoption.api import serializers
+from adoption.api.reference import api_reference
+from adoption.barriers.filters import (
+    AdoptionFilter,
+    BarrierFilter,
+    EnablerActionFilter,
+)
+from adoption.barriers.models import Adoption, Barrier, EnablerAction
+from adoption.dashboards import pages
+from adoption.dashboards.filters import DashboardFilters
+from adoption.registry.filters import InnovationFilter, OrganisationFilter
+from adoption.registry.models import Innovation, Organisation, Pathway
+
+
+class ReadOnlyViewSet(viewsets.ReadOnlyModelViewSet):
+    filter_backends = [DjangoFilterBackend]
+
+
+class OrganisationViewSet(ReadOnlyViewSet):
+    """NHS organisations: regions, ICBs, trusts, PCNs and practices, by ODS code."""
+
+    queryset = Organisation.objects.select_related("region", "icb", "parent", "rolls_up_to")
+    serializer_class = serializers.OrganisationSerializer
+    filterset_class = OrganisationFilter
+    lookup_field = "ods_code"
+    lookup_value_regex = "[A-Za-z0-9]{3,6}"
+    ordering = "ods_code"
+
+    def get_object(self):
+        self.kwargs["ods_code"] = self.kwargs["ods_code"].upper()
+        return super().get_object()
+
+
+class InnovationViewSet(ReadOnlyViewSet):
+    """Proven innovations whose spread Spreadwatch follows."""
+
+    queryset = Innovation.objects.prefetch_related("pathways")
+    serializer_class = serializers.InnovationSerializer
+    filterset_class = InnovationFilter
+    ordering = "id"
+
+
+class PathwayViewSet(ReadOnlyViewSet):
+    """Care pathways and the organisation type that delivers each step."""
+
+    queryset = Pathway.objects.prefetch_related("steps")
+    serializer_class = serializers.PathwaySerializer
+    ordering = "id"
+
+
+class AdoptionViewSet(ReadOnlyViewSet):
+    """Each organisation's adoption of each innovation and the stage it has reached."""
+
+    queryset = Adoption.objects.select_related("organisation")
+    serializer_class = serializers.AdoptionSerializer
+    filterset_class = AdoptionFilter
+
+
+class BarrierViewSet(ReadOnlyViewSet):
+    """Barriers to adoption. Confidential barriers appear only to their own organisation and to
+    the national team."""
+
+    serializer_class = serializers.BarrierSerializer
+    filterset_class = BarrierFilter
+
+    def get_queryset(self):
+        return access_for(self.request).visible_barriers(
+            Barrier.objects.select_related(
+                "organisation", "category", "savings_organisation"
+            ).prefetch_related("partners")
+        )
+
+
+class EnablerActionViewSet(ReadOnlyViewSet):
+    """What was done about barriers (pooled budgets, risk-sharing, national funding …) and
+    whether it worked. Actions on a confidential barrier are as confidential as it is."""
+
+    serializer_class = serializers.EnablerActionSerializer
+    filterset_class = EnablerActionFilter
+
+    def get_queryset(self):
+        access = access_for(self.request)
+        return EnablerAction.objects.filter(access.barrier_filter("barrier__")).select_related(
+            "enabler_type"
+        )
+
+
+def _filter_parameters(*filtersets):
+    seen = {}
+    for filterset in filtersets:
+        for name, filter_ in filterset.base_filters.items():
+            seen.setdefault(name, filter_.label or name.replace("_", " ").capitalize())
+    return [
+        OpenApiParameter(name, OpenApiTypes.STR, description=str(label))
+        for name, label in seen.items()
+    ]
+
+
+DASHBOARD_PARAMETERS = [
+    OpenApiParameter(
+        "group_by",
+        OpenApiTypes.STR,
+        enum=["region", "icb", "org_type"],
+        description="Compare by region (default), ICB or organisation type.",
+    ),
+    *_filter_parameters(AdoptionFilter, BarrierFilter),
+]
+
+
+class DashboardView(APIView):
+    """A national dashboard's tables, exactly as the page shows and downloads them."""
+
+    build = None  # a function of pages: (filters, *objects) -> Page
+    with_grouping = False
+
+    def filters(self, request):
+        filters = DashboardFilters(request, with_grouping=self.with_grouping)
+        if not filters.is_valid():
+            raise ValidationError(filters.form.errors)
+        return filters
+
+    def objects(self, **kwargs):
+        return ()
+
+    @extend_schema(parameters=DASHBOARD_PARAMETERS, responses=serializers.DashboardSerializer)
+    def get(self, request, **kwargs):
+        filters = self.filters(request)
+        page = type(self).build(filters, *self.objects(**kwargs))
+        return Response(serializers.DashboardSerializer(page).data)
+
+
+class SpreadDashboard(DashboardView):
+    """Where spread is stalling: funnels, adoption by innovation and place, the stall flags and
+    the barriers over-represented where it stalls."""
+
+    build = pages.spread
+    with_grouping = True
+
+
+class BarriersDashboard(DashboardView):
+    """Barrier heatmap, severity ranking, quarterly trend and time to resolve."""
+
+    build = pages.barriers
+    with_grouping = True
+
+
+class SavingsDashboard(DashboardView):
+    """Who bears the cost and where the savings land."""
+
+    build = pages.savings
+
+
+class WhatWorkedDashboard(DashboardView):
+    """Which enablers resolved which barriers, and progress by route of arrival."""
+
+    build = pages.what_worked
+
+
+class InnovationDashboard(DashboardView):
+    """One innovation's S-curve and stage by place."""
+
+    build = pages.innovation
+    with_grouping = True
+
+    def objects(self, pk):
+        return (get_object_or_404(Innovation, pk=pk),)
+
+
+class OrganisationDashboard(DashboardView):
+    """One organisation's adoptions against its ICB and region peers."""
+
+    build = pages.organisation
+
+    def objects(self, ods_code):
+        queryset = Organisation.objects.select_related("icb", "region")
+        return (get_object_or_404(queryset, ods_code=ods_code.upper()),)
+
+
+class ApiDocs(APIView):
+    """The API reference as a page of the service: every endpoint, its filters and the fields
+    it answers with, read from the OpenAPI schema, so it is never out of date."""
+
+    renderer_classes = [TemplateHTMLRenderer]
+    schema = None  # not itself part of the API
+
+    def get(self, request):
+        schema = SchemaGenerator().get_schema(request=request, public=True)
+        return Response(
+            {"title": "API reference", **api_reference(schema)}, template_name="api/docs.html"
+        )

@@ -1,0 +1,50 @@
+"""Filter sets for reference data, used by the API's organisation and innovation lists."""
+
+import django_filters
+from django.db.models import Q
+
+from adoption.registry.models import (
+    Innovation,
+    InnovationCategory,
+    Organisation,
+    OrganisationType,
+    Pathway,
+)
+
+
+class OrganisationFilter(django_filters.FilterSet):
+    org_type = django_filters.ChoiceFilter(
+        label="Organisation type", choices=OrganisationType.choices
+    )
+    region = django_filters.ModelChoiceFilter(
+        queryset=Organisation.objects.regions(), to_field_name="ods_code"
+    )
+    icb = django_filters.ModelChoiceFilter(
+        label="ICB", queryset=Organisation.objects.icbs(), to_field_name="ods_code"
+    )
+    is_active = django_filters.TypedChoiceFilter(
+        label="Active",
+        choices=[("true", "true"), ("false", "false")],
+        coerce=lambda value: value == "true",
+    )
+    q = django_filters.CharFilter(
+        label="Name or ODS code contains", method="filter_text", max_length=100
+    )
+
+    class Meta:
+        model = Organisation
+        fields = []
+
+    def filter_text(self, queryset, name, value):
+        return queryset.filter(Q(name__icontains=value) | Q(ods_code__iexact=value))
+
+
+class InnovationFilter(django_filters.FilterSet):
+    category = django_filters.ChoiceFilter(choices=InnovationCategory.choices)
+    pathway = django_filters.ModelChoiceFilter(
+        queryset=Pathway.objects.all(), field_name="pathways"
+    )
+
+    class Meta:
+        model = Innovation
+        fields = []
