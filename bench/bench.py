@@ -44,6 +44,17 @@ DASHBOARDS = [
     ("Innovation", "/dashboard/innovations/{innovation}/"),
     ("Organisation", "/dashboard/organisations/ZA001/"),
 ]
+API_LISTS = [
+    ("API barriers", "/api/v1/barriers/", list(FILTERS)),
+    ("API adoptions", "/api/v1/adoptions/", ["none", "one region", "one innovation"]),
+    ("API enabler actions", "/api/v1/enabler-actions/", ["none", "one innovation"]),
+    ("API organisations", "/api/v1/organisations/", ["none", "one region"]),
+    ("API innovations", "/api/v1/innovations/", ["none"]),
+]
+API_DASHBOARDS = [
+    ("API spread", "/api/v1/dashboards/spread/"),
+    ("API what worked", "/api/v1/dashboards/what-worked/"),
+]
 
 
 def run(*args, env, check=True, capture=False):
@@ -221,6 +232,27 @@ def main():
                 url = path.format(innovation=innovation)
                 url += "?" + query.format(innovation=innovation) if query else ""
                 measure(f"{name} — {filter_name}", url, TARGET_DASHBOARD_MS, "dashboard")
+        for name, path in API_DASHBOARDS:
+            for filter_name in ("none", "one region"):
+                url = path + ("?" + FILTERS[filter_name] if FILTERS[filter_name] else "")
+                measure(f"{name} — {filter_name}", url, TARGET_DASHBOARD_MS, "api")
+        for name, path, filter_names in API_LISTS:
+            for filter_name in filter_names:
+                query = FILTERS[filter_name].format(innovation=innovation)
+                if path.endswith("/enabler-actions/") and query:
+                    query = f"innovation={innovation}"
+                measure(
+                    f"{name} — {filter_name}",
+                    path + ("?" + query if query else ""),
+                    TARGET_REGISTER_MS,
+                    "api",
+                )
+        measure(
+            "API barriers — a deep page (identified before 2022)",
+            "/api/v1/barriers/?identified_before=2021-12-31",
+            TARGET_REGISTER_MS,
+            "api",
+        )
         measure("Barrier register — first page", "/barriers/", TARGET_REGISTER_MS, "register")
         measure(
             "Barrier register — region filter",

@@ -16,7 +16,7 @@ from adoption.barriers import selectors, services
 from adoption.barriers.filters import AdoptionFilter, BarrierFilter
 from adoption.barriers.forms import BarrierForm, BarrierStatusForm, EnablerActionForm, StageForm
 from adoption.barriers.models import Adoption
-from adoption.core.csv_export import bad_filters, streaming_csv
+from adoption.core.csv_export import bad_filters, converters, streaming_csv
 from adoption.core.forms import applied_filters
 from adoption.core.pagination import BadCursor, count_or_estimate, newest_first_page
 
@@ -74,6 +74,7 @@ def _csv_export(filterset, columns, name):
         [label for _, label in columns],
         selectors.export_rows(rows, columns),
         filename=f"spreadwatch-{name}-{timezone.localdate().isoformat()}",
+        convert=converters(rows.model, [lookup for lookup, _ in columns]),
     )
 
 
