@@ -469,23 +469,40 @@ def savings_by_type(barriers):
 @cached
 def savings_top_pairs(barriers, *, limit=20):
     """The organisation pairs with the most savings landing elsewhere: candidates for pooled
-    budgets and risk-sharing."""
-    return list(
+    budgets and risk-sharing. Counted by organisation id (from the savings index alone), then
+    the top pairs are named."""
+    rows = list(
         barriers.filter(savings_organisation__isnull=False)
-        .values(
-            "organisation__ods_code",
-            "organisation__name",
-            "savings_organisation__ods_code",
-            "savings_organisation__name",
-        )
+        .values("organisation_id", "savings_organisation_id")
         .annotate(
             barriers=Count("id"),
             open=Count("id", filter=Q(status__in=OPEN_STATUSES)),
             cost=Sum("cost_borne_gbp"),
             savings=Sum("savings_elsewhere_gbp"),
         )
-        .order_by(F("savings").desc(nulls_last=True), "organisation__ods_code")[:limit]
+        .order_by(
+            F("savings").desc(nulls_last=True), "organisation_id", "savings_organisation_id"
+        )[:limit]
     )
+    ids = {row["organisation_id"] for row in rows} | {
+        row["savings_organisation_id"] for row in rows
+    }
+    names = {
+        pk: (code, name)
+        for pk, code, name in Organisation.objects.filter(pk__in=ids).values_list(
+            "pk", "ods_code", "name"
+        )
+    }
+    return [
+        {
+            "organisation__ods_code": names[row["organisation_id"]][0],
+            "organisation__name": names[row["organisation_id"]][1],
+            "savings_organisation__ods_code": names[row["savings_organisation_id"]][0],
+            "savings_organisation__name": names[row["savings_organisation_id"]][1],
+            **{key: row[key] for key in ("barriers", "open", "cost", "savings")},
+        }
+        for row in rows
+    ]
 
 
 # --- what worked -------------------------------------------------------------------------
