@@ -40,7 +40,9 @@ from adoption.barriers.models import (
     StageChange,
 )
 from adoption.core import demo_catalogue as catalogue
+from adoption.dashboards.models import DataVersion
 from adoption.dashboards.rollups import rebuild_spread_rollup
+from adoption.dashboards.tallies import rebuild_tallies
 from adoption.registry.models import (
     Innovation,
     Organisation,
@@ -721,6 +723,7 @@ class DemoBuilder:
             self.build_barriers()
             self.build_users()
             rebuild_spread_rollup()
+            rebuild_tallies()
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
                 cursor.execute("ANALYZE")
@@ -755,11 +758,14 @@ def clear_domain_data():
     from django.apps import apps
 
     history = [m for m in apps.get_models() if m.__name__.startswith("Historical")]
+    # The roll-ups and tallies count the records removed here.
+    derived = [m for m in apps.get_app_config("dashboards").get_models() if m is not DataVersion]
     User = get_user_model()
     tables = [
         m._meta.db_table
         for m in [
             *history,
+            *derived,
             *DOMAIN_MODELS,
             Innovation.pathways.through,
             PathwayStep,
@@ -775,6 +781,7 @@ def clear_domain_data():
     else:
         for model in [
             *history,
+            *derived,
             *DOMAIN_MODELS,
             Innovation.pathways.through,
             PathwayStep,

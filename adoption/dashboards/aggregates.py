@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from django.core.exceptions import EmptyResultSet
 from django.db import connections
 from django.db.models import Count, F, Min, Q, Sum
-from django.db.models.functions import TruncQuarter
+from django.db.models.functions import Coalesce, TruncQuarter
 from django.utils import timezone
 
 from adoption.barriers.models import (
@@ -22,6 +22,7 @@ from adoption.barriers.models import (
     BarrierCategory,
     BarrierStatus,
     EnablerAction,
+    EnablerType,
     Route,
     Stage,
     StageChange,
@@ -54,6 +55,34 @@ def as_date(value):
 
 def share(part, whole):
     return part / whole if whole else None
+
+
+def weighted_median(counts):
+    """The median of values given as {value: how many times}: the mean of the two middle
+    values for an even total, as percentile_cont(0.5) has it."""
+    total = sum(counts.values())
+    if not total:
+        return None
+    middle = sorted({(total - 1) // 2, total // 2})
+    found, seen = [], 0
+    for value in sorted(counts):
+        seen += counts[value]
+        while middle and middle[0] < seen:
+            found.append(value)
+            middle.pop(0)
+    return sum(found) / len(found)
+
+
+# Tally columns for each grouping; 0 in a tally is "not recorded", as None is on a record.
+TALLY_PLACE = {"region": "region_id", "icb": "icb_id", "org_type": "org_type"}
+
+
+def _tally_place(grouping, value):
+    return None if grouping != "org_type" and value == 0 else value
+
+
+def category_names():
+    return dict(BarrierCategory.objects.values_list("id", "name"))
 
 
 # --- labels for groups -------------------------------------------------------------------
@@ -93,19 +122,26 @@ def _adoption_counts(**extra):
 
 
 @cached
-def headline(adoptions, barriers, *, today=None):
+def headline(adoptions, barriers, *, today=None, tally=None):
+    """Headline counts. With `tally` (BarrierTally rows narrowed by the same filters) the
+    barriers are counted from it."""
     counts = adoptions.aggregate(
         **_adoption_counts(today=today),
         organisations_in_scope=Count("organisation", distinct=True),
     )
-    barrier_counts = barriers.aggregate(
-        total=Count("id"),
-        open=Count("id", filter=Q(status__in=OPEN_STATUSES)),
-        due=Count(
-            "id",
-            filter=Q(status__in=OPEN_STATUSES, next_review_on__lte=today or timezone.localdate()),
-        ),
-    )
+    due = Q(status__in=OPEN_STATUSES, next_review_on__lte=today or timezone.localdate())
+    if tally is not None:
+        barrier_counts = tally.aggregate(
+            total=Coalesce(Sum("barriers"), 0),
+            open=Coalesce(Sum("barriers", filter=Q(status__in=OPEN_STATUSES)), 0),
+        )
+        barrier_counts["due"] = barriers.filter(due).count()
+    else:
+        barrier_counts = barriers.aggregate(
+            total=Count("id"),
+            open=Count("id", filter=Q(status__in=OPEN_STATUSES)),
+            due=Count("id", filter=due),
+        )
     return {
         "organisations": counts["organisations_in_scope"],
         "adoptions": counts["organisations"],
@@ -226,7 +262,7 @@ def advances_from_rollup(rollup, *, grouping, today=None):
 
 
 @cached
-def spread_matrix(adoptions, barriers, *, grouping="region", today=None, rollup=None):
+def spread_matrix(adoptions, barriers, *, grouping="region", today=None, rollup=None, tally=None):
     """The innovation × group matrix: adoption share, stalled share and the stall flag, with
     the over-represented barrier categories of each stalling group. With `rollup` (the
     roll-up rows narrowed by the same filters) the advances are read from it."""
@@ -264,7 +300,7 @@ def spread_matrix(adoptions, barriers, *, grouping="region", today=None, rollup=
                 verdict=verdict,
             )
         )
-    explain_stalls(cells, barriers, group_field=group_field)
+    explain_stalls(cells, barriers, grouping=grouping, tally=tally)
     return cells
 
 
@@ -316,18 +352,30 @@ def over_represented(here, elsewhere, names):
     return sorted(found, key=lambda item: (-item.lift, item.category))
 
 
-def explain_stalls(cells, barriers, *, group_field):
-    """Attach the over-represented barrier categories to every stalling cell (one query)."""
+def explain_stalls(cells, barriers, *, grouping, tally=None):
+    """Attach the over-represented barrier categories to every stalling cell (one query; from
+    `tally`, BarrierInnovationTally rows narrowed by the same filters, when given)."""
     stalling = [cell for cell in cells if cell.verdict.stalling]
     if not stalling:
         return
     innovations = {cell.innovation_id for cell in stalling}
+    if tally is not None:
+        place = TALLY_PLACE[grouping]
+        rows = [
+            (innovation, category, _tally_place(grouping, group), n)
+            for innovation, category, group, n in tally.filter(innovation_id__in=innovations)
+            .values_list("innovation_id", "category_id", place)
+            .annotate(n=Sum("barriers"))
+            .order_by()
+        ]
+    else:
+        rows = counts_by_place(
+            barriers.filter(innovation_id__in=innovations),
+            keys=["innovation_id", "category_id"],
+            group_field=GROUPINGS[grouping],
+        )
     counts = defaultdict(lambda: defaultdict(int))  # (innovation, group) -> category -> n
-    for innovation, category, group, n in counts_by_place(
-        barriers.filter(innovation_id__in=innovations),
-        keys=["innovation_id", "category_id"],
-        group_field=group_field,
-    ):
+    for innovation, category, group, n in rows:
         counts[(innovation, group)][category] = n
     names = dict(BarrierCategory.objects.values_list("id", "name"))
     spread_groups = defaultdict(list)
@@ -373,10 +421,18 @@ def counts_by_place(barriers, *, keys, group_field):
 
 
 @cached
-def barrier_heatmap(barriers, *, grouping="region"):
+def barrier_heatmap(barriers, *, grouping="region", tally=None):
     """Barrier counts by category × group: (categories, groups, {(category, group): n})."""
-    rows = counts_by_place(barriers, keys=["category_id"], group_field=GROUPINGS[grouping])
-    names = dict(BarrierCategory.objects.values_list("id", "name"))
+    if tally is not None:
+        rows = [
+            (category, _tally_place(grouping, group), n)
+            for category, group, n in tally.values_list("category_id", TALLY_PLACE[grouping])
+            .annotate(n=Sum("barriers"))
+            .order_by()
+        ]
+    else:
+        rows = counts_by_place(barriers, keys=["category_id"], group_field=GROUPINGS[grouping])
+    names = category_names()
     categories = list(names.values())
     labels = group_labels(grouping, {group for _, group, _ in rows})
     groups = sorted(labels.items(), key=lambda item: str(item[1]))
@@ -385,8 +441,20 @@ def barrier_heatmap(barriers, *, grouping="region"):
 
 
 @cached
-def severity_ranking(barriers):
+def severity_ranking(barriers, *, tally=None):
     """Open barriers by category, ranked by the sum of their severities (1 low … 4 critical)."""
+    if tally is not None:
+        names = category_names()
+        rows = [
+            {"category__name": names[row.pop("category_id")], **row}
+            for row in tally.filter(status__in=OPEN_STATUSES)
+            .values("category_id")
+            .annotate(
+                open=Sum("barriers"), critical=Sum("critical"), weighted=Sum("severity_total")
+            )
+            .order_by()
+        ]
+        return sorted(rows, key=lambda row: (-row["weighted"], row["category__name"]))
     return list(
         barriers.filter(status__in=OPEN_STATUSES)
         .values("category__name")
@@ -400,8 +468,15 @@ def severity_ranking(barriers):
 
 
 @cached
-def opened_and_resolved_by_quarter(barriers, *, today=None):
+def opened_and_resolved_by_quarter(barriers, *, today=None, tally=None):
     today = today or timezone.localdate()
+    if tally is not None:
+        counted = defaultdict(dict)
+        for event, quarter, n in (
+            tally.values_list("event", "quarter").annotate(n=Sum("barriers")).order_by()
+        ):
+            counted[event][as_date(quarter)] = n
+        return _quarter_rows(counted["opened"], counted["resolved"], today)
     opened = dict(
         barriers.annotate(quarter=TruncQuarter("identified_on"))
         .values("quarter")
@@ -417,6 +492,10 @@ def opened_and_resolved_by_quarter(barriers, *, today=None):
     )
     opened = {as_date(k): v for k, v in opened.items()}
     resolved = {as_date(k): v for k, v in resolved.items()}
+    return _quarter_rows(opened, resolved, today)
+
+
+def _quarter_rows(opened, resolved, today):
     if not opened and not resolved:
         return []
     first = min([*opened, *resolved])
@@ -427,8 +506,24 @@ def opened_and_resolved_by_quarter(barriers, *, today=None):
 
 
 @cached
-def days_to_resolve(barriers):
+def days_to_resolve(barriers, *, tally=None):
     """Median days from identified to resolved, per category, over resolved barriers."""
+    if tally is not None:
+        days = defaultdict(dict)  # category -> days -> barriers
+        for category, n_days, n in (
+            tally.values_list("category_id", "days").annotate(n=Sum("barriers")).order_by()
+        ):
+            days[category][n_days] = n
+        names = category_names()
+        rows = [
+            {
+                "category__name": names[category],
+                "resolved": sum(counts.values()),
+                "median_days": weighted_median(counts),
+            }
+            for category, counts in days.items()
+        ]
+        return sorted(rows, key=lambda row: (row["median_days"], row["category__name"]))
     return list(
         barriers.filter(status=BarrierStatus.RESOLVED)
         .values("category__name")
@@ -528,9 +623,46 @@ def _action_outcomes():
     }
 
 
+def _enablers_from_tally(tally, *, by_category):
+    """Actions, resolutions and median days per enabler type (and barrier category) from
+    ActionTally rows."""
+    keys = ["enabler_type_id", "category_id"] if by_category else ["enabler_type_id"]
+    groups = defaultdict(lambda: {"actions": 0, "resolved": 0, "days": {}})
+    for *key, outcome, n_days, n in (
+        tally.exclude(outcome=ActionOutcome.IN_PROGRESS)
+        .values_list(*keys, "outcome", "days")
+        .annotate(n=Sum("actions"))
+        .order_by()
+    ):
+        group = groups[tuple(key)]
+        group["actions"] += n
+        if outcome == ActionOutcome.RESOLVED:
+            group["resolved"] += n
+            group["days"][n_days] = group["days"].get(n_days, 0) + n
+    enablers = dict(EnablerType.objects.values_list("id", "name"))
+    categories = category_names() if by_category else {}
+    rows = []
+    for key, group in groups.items():
+        row = {"enabler_type__name": enablers[key[0]]}
+        if by_category:
+            row["barrier__category__name"] = categories[key[1]]
+        row |= {
+            "actions": group["actions"],
+            "resolved": group["resolved"],
+            "median_days": weighted_median(group["days"]),
+            "rate": share(group["resolved"], group["actions"]),
+        }
+        rows.append(row)
+    return sorted(
+        rows, key=lambda r: (r["enabler_type__name"], r.get("barrier__category__name", ""))
+    )
+
+
 @cached
-def enabler_effect(barriers):
+def enabler_effect(barriers, *, tally=None):
     """Enabler type × barrier category: resolution rate and median days to resolution."""
+    if tally is not None:
+        return _enablers_from_tally(tally, by_category=True)
     rows = (
         actions_on(barriers)
         .exclude(outcome=ActionOutcome.IN_PROGRESS)
@@ -542,8 +674,10 @@ def enabler_effect(barriers):
 
 
 @cached
-def enabler_summary(barriers):
+def enabler_summary(barriers, *, tally=None):
     """Per enabler type across all categories: resolution rate and median days."""
+    if tally is not None:
+        return _enablers_from_tally(tally, by_category=False)
     rows = (
         actions_on(barriers)
         .exclude(outcome=ActionOutcome.IN_PROGRESS)

@@ -8,6 +8,6 @@ class DashboardsConfig(AppConfig):
 
     def ready(self):
         # Importing these connects their signal receivers.
-        from adoption.dashboards import cache, rollups, sql  # noqa: F401
+        from adoption.dashboards import cache, rollups, sql, tallies  # noqa: F401
 
         cache.connect_signals()

@@ -28,6 +28,7 @@ class DashboardFilters:
     def __init__(self, request, *, with_grouping=False):
         data = request.GET
         access = access_for(request)
+        self.access = access
         self.adoptions_filter = AdoptionFilter(data, queryset=Adoption.objects.all())
         self.barriers_filter = BarrierFilter(
             data, queryset=access.visible_barriers(Barrier.objects.all())
@@ -94,3 +95,15 @@ class DashboardFilters:
             innovations = Innovation.objects.filter(pathways=data["pathway"])
             rows = rows.filter(innovation_id__in=innovations.values("id"))
         return rows
+
+    def tally(self, tally):
+        """A tally's rows narrowed by the barrier filters in use, or None when the page must
+        count the records themselves: a filter the tally does not key on, or a viewer who does
+        not see every barrier (tallies count confidential barriers too)."""
+        if not self.is_valid() or not self.access.is_national:
+            return None
+        self.barriers_filter.is_valid()
+        data = self.barriers_filter.form.cleaned_data
+        return tally.narrowed(
+            {name: value for name, value in data.items() if value not in (None, "")}
+        )

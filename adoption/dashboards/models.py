@@ -42,3 +42,118 @@ class DataVersion(models.Model):
 
     def __str__(self):
         return f"data version {self.version}"
+
+
+# --- tallies: barriers and actions counted per place, for the national dashboards --------------
+#
+# Each tally is kept true on every change by `adoption.dashboards.tallies` and rebuilt from the
+# records after bulk loads and changes of place. Places are ids, 0 for none, so that the unique
+# key holds on every database.
+
+
+class TallyRow(models.Model):
+    class Meta:
+        abstract = True
+
+    def __str__(self):
+        return " / ".join(
+            f"{f.name}={getattr(self, f.attname)}" for f in self._meta.fields if not f.primary_key
+        )
+
+
+class PlaceTally(TallyRow):
+    region_id = models.BigIntegerField(default=0)
+    icb_id = models.BigIntegerField(default=0)
+    org_type = models.CharField(max_length=32)
+
+    class Meta(TallyRow.Meta):
+        abstract = True
+
+
+class BarrierTally(PlaceTally):
+    """Barriers per place, category and status: the heatmap, the severity ranking and the
+    headline counts."""
+
+    category_id = models.BigIntegerField()
+    status = models.CharField(max_length=20)
+    barriers = models.IntegerField(default=0)
+    critical = models.IntegerField(default=0)
+    severity_total = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["region_id", "icb_id", "org_type", "category_id", "status"],
+                name="barrier_tally_key",
+            )
+        ]
+
+
+class BarrierInnovationTally(PlaceTally):
+    """Barriers per place, innovation and category: why spread stalls where it does."""
+
+    innovation_id = models.BigIntegerField()
+    category_id = models.BigIntegerField()
+    barriers = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["region_id", "icb_id", "org_type", "innovation_id", "category_id"],
+                name="barrier_innovation_tally_key",
+            )
+        ]
+
+
+class BarrierQuarterTally(PlaceTally):
+    """Barriers opened and resolved per place, category and quarter: the quarterly trend."""
+
+    category_id = models.BigIntegerField()
+    event = models.CharField(max_length=10)  # "opened" or "resolved"
+    quarter = models.DateField()
+    barriers = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["region_id", "icb_id", "org_type", "category_id", "event", "quarter"],
+                name="barrier_quarter_tally_key",
+            )
+        ]
+
+
+class ResolveDaysTally(TallyRow):
+    """Resolved barriers per region, category and days taken: medians without a sort of
+    every resolved barrier."""
+
+    region_id = models.BigIntegerField(default=0)
+    category_id = models.BigIntegerField()
+    days = models.IntegerField()
+    barriers = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["region_id", "category_id", "days"], name="resolve_days_tally_key"
+            )
+        ]
+
+
+class ActionTally(TallyRow):
+    """Enabler actions per region, barrier category, enabler type, outcome and, for
+    those that resolved their barrier, days from the barrier being identified (-1 otherwise)."""
+
+    region_id = models.BigIntegerField(default=0)
+    category_id = models.BigIntegerField()
+    enabler_type_id = models.BigIntegerField()
+    outcome = models.CharField(max_length=20)
+    days = models.IntegerField()
+    actions = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["region_id", "category_id", "enabler_type_id", "outcome", "days"],
+                name="action_tally_key",
+            )
+        ]

@@ -3,7 +3,7 @@ tables (shown, charted, downloadable as CSV and served by the API) plus what its
 draws. The pages and the API both build dashboards here, so they always agree."""
 
 from adoption.barriers.models import STAGE_ORDER, Stage
-from adoption.dashboards import aggregates, presenters
+from adoption.dashboards import aggregates, presenters, tallies
 from adoption.dashboards.tables import Column, Table, chart
 
 STAGE_COLUMNS = [Column(f"stage_{s}", label, "int") for s, label in Stage.choices]
@@ -23,10 +23,14 @@ class Page:
 
 def spread(filters):
     adoptions, barriers, grouping = filters.adoptions, filters.barriers, filters.grouping
-    figures = aggregates.headline(adoptions, barriers)
+    figures = aggregates.headline(adoptions, barriers, tally=filters.tally(tallies.BARRIERS))
     funnels = aggregates.funnels(adoptions)
     cells = aggregates.spread_matrix(
-        adoptions, barriers, grouping=grouping, rollup=filters.spread_rollup()
+        adoptions,
+        barriers,
+        grouping=grouping,
+        rollup=filters.spread_rollup(),
+        tally=filters.tally(tallies.BY_INNOVATION),
     )
 
     funnel_table = Table(
@@ -123,7 +127,8 @@ def spread(filters):
 
 def barriers(filters):
     qs, grouping = filters.barriers, filters.grouping
-    categories, groups, cells = aggregates.barrier_heatmap(qs, grouping=grouping)
+    counted = filters.tally(tallies.BARRIERS)
+    categories, groups, cells = aggregates.barrier_heatmap(qs, grouping=grouping, tally=counted)
     group_label = aggregates.GROUPING_LABELS[grouping]
     heat_columns = [Column("category", "Barrier category")] + [
         Column(f"g{key}", str(label), "int") for key, label in groups
@@ -133,9 +138,9 @@ def barriers(filters):
         for c in categories
     ]
     peak = max(cells.values(), default=0)
-    ranking = aggregates.severity_ranking(qs)
-    trend = aggregates.opened_and_resolved_by_quarter(qs)
-    resolve = aggregates.days_to_resolve(qs)
+    ranking = aggregates.severity_ranking(qs, tally=counted)
+    trend = aggregates.opened_and_resolved_by_quarter(qs, tally=filters.tally(tallies.OPENED))
+    resolve = aggregates.days_to_resolve(qs, tally=filters.tally(tallies.RESOLVE_DAYS))
     tables = [
         Table(
             "heatmap", f"Barriers by category and {group_label.lower()}", heat_columns, heat_rows
@@ -226,7 +231,8 @@ def savings(filters):
 
 
 def what_worked(filters):
-    effect = aggregates.enabler_effect(filters.barriers)
+    actions = filters.tally(tallies.ACTIONS)
+    effect = aggregates.enabler_effect(filters.barriers, tally=actions)
     tables = [
         Table(
             "enablers",
@@ -238,7 +244,7 @@ def what_worked(filters):
                 Column("rate", "Resolution rate", "pct"),
                 Column("median_days", "Median days to resolution", "days"),
             ],
-            aggregates.enabler_summary(filters.barriers),
+            aggregates.enabler_summary(filters.barriers, tally=actions),
         ),
         Table(
             "enabler_by_category",

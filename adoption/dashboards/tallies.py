@@ -1,0 +1,301 @@
+"""Tallies: barriers and enabler actions counted per place and the few other things the national
+dashboards group by, so an unfiltered or regional view reads thousands of counted rows rather
+than a million barriers.
+
+A tally is declared once, as a `Tally`: its table, the records it counts, and the expressions
+for its key and its counts. From that one declaration come
+
+- the fresh count (`Tally.count`), used to rebuild it and to check it in tests;
+- its upkeep: a barrier or action saved or deleted through the ORM changes its rows in the
+  same transaction, by the difference between what the record contributed before and after
+  (the signals below); bulk loads and changes of place rebuild every tally;
+- `narrowed`: the tally's rows for a set of dashboard filters, or None when a filter is not one
+  of its keys (or the viewer does not see every barrier), and the page counts the records.
+
+docs/adr/0003-roll-ups-and-cached-figures.md says why, and tests/integration/test_tallies.py
+checks every tally against a fresh count after random changes.
+"""
+
+from dataclasses import dataclass, field
+
+from django.apps import apps as global_apps
+from django.db import connection, transaction
+from django.db.models import Case, Count, F, IntegerField, Q, Sum, Value, When
+from django.db.models.functions import Coalesce, TruncQuarter
+from django.db.models.signals import post_delete, post_save, pre_delete, pre_save
+from django.dispatch import receiver
+
+from adoption.barriers.models import ActionOutcome, Barrier, BarrierStatus, EnablerAction, Severity
+from adoption.dashboards.sql import DaysBetween
+from adoption.registry.signals import places_changed
+
+
+def _place(prefix):
+    return {
+        "region_id": Coalesce(F(f"{prefix}organisation__region_id"), 0),
+        "icb_id": Coalesce(F(f"{prefix}organisation__icb_id"), 0),
+        "org_type": F(f"{prefix}organisation__org_type"),
+    }
+
+
+PLACE_FILTERS = {"region": "region_id", "icb": "icb_id", "org_type": "org_type"}
+
+
+@dataclass
+class Tally:
+    model_name: str  # the tally's model in the dashboards app
+    source: str  # "barrier" or "action": which records it counts
+    keys: dict  # column -> expression over the source records
+    counts: dict  # column -> aggregate over the source records
+    filters: dict = field(default_factory=dict)  # dashboard filter -> the column it narrows
+    where: Q = field(default_factory=Q)  # which source records count
+
+    def model(self, apps=global_apps):
+        return apps.get_model("dashboards", self.model_name)
+
+    def records(self, apps=global_apps):
+        model = (
+            ("barriers", "Barrier") if self.source == "barrier" else ("barriers", "EnablerAction")
+        )
+        return apps.get_model(*model).objects.filter(self.where)
+
+    def count(self, records=None, apps=global_apps):
+        """Rows of (key tuple, counts tuple), counted afresh from `records` (default: all)."""
+        records = self.records(apps) if records is None else records.filter(self.where)
+        # Aliases, as a key may share its column's name with a field of the records.
+        keys = {f"key{i}": expression for i, expression in enumerate(self.keys.values())}
+        counts = {f"count{i}": expression for i, expression in enumerate(self.counts.values())}
+        rows = records.order_by().values(**keys).annotate(**counts).values_list(*keys, *counts)
+        width = len(keys)
+        return {
+            tuple(row[:width]): tuple(n or 0 for n in row[width:])
+            for row in rows.iterator(chunk_size=5000)
+        }
+
+    def add(self, difference):
+        """Add {key: counts} to the tally (counts may be negative)."""
+        table = self.model()._meta.db_table
+        columns = [*self.keys, *self.counts]
+        sql = (
+            f"INSERT INTO {table} ({', '.join(columns)}) "
+            f"VALUES ({', '.join(['%s'] * len(columns))}) "
+            f"ON CONFLICT ({', '.join(self.keys)}) DO UPDATE SET "
+            + ", ".join(f"{c} = {table}.{c} + excluded.{c}" for c in self.counts)
+        )
+        rows = [[*key, *n] for key, n in difference.items() if any(n)]
+        if rows:
+            with connection.cursor() as cursor:
+                cursor.executemany(sql, rows)
+
+    def narrowed(self, used):
+        """The tally's rows for the filters in use ({name: cleaned value}), or None when one of
+        them is not a key of this tally."""
+        if set(used) - set(self.filters):
+            return None
+        first_count = next(iter(self.counts))
+        rows = self.model().objects.filter(**{f"{first_count}__gt": 0})
+        for name, value in used.items():
+            rows = rows.filter(**{self.filters[name]: getattr(value, "pk", value)})
+        return rows
+
+
+def _difference(before, after):
+    """{key: counts after − counts before} for two counts of the same records."""
+    difference = {}
+    for key in before.keys() | after.keys():
+        old, new = before.get(key), after.get(key)
+        width = len(old or new)
+        difference[key] = tuple(
+            (new[i] if new else 0) - (old[i] if old else 0) for i in range(width)
+        )
+    return difference
+
+
+BARRIER_FILTERS = {**PLACE_FILTERS, "category": "category_id"}
+
+BARRIERS = Tally(
+    "BarrierTally",
+    "barrier",
+    keys={**_place(""), "category_id": F("category_id"), "status": F("status")},
+    counts={
+        "barriers": Count("id"),
+        "critical": Count("id", filter=Q(severity=Severity.CRITICAL)),
+        "severity_total": Sum("severity"),
+    },
+    filters={**BARRIER_FILTERS, "status": "status"},
+)
+BY_INNOVATION = Tally(
+    "BarrierInnovationTally",
+    "barrier",
+    keys={**_place(""), "innovation_id": F("innovation_id"), "category_id": F("category_id")},
+    counts={"barriers": Count("id")},
+    filters={**BARRIER_FILTERS, "innovation": "innovation_id"},
+)
+OPENED = Tally(
+    "BarrierQuarterTally",
+    "barrier",
+    keys={
+        **_place(""),
+        "category_id": F("category_id"),
+        "event": Value("opened"),
+        "quarter": TruncQuarter("identified_on"),
+    },
+    counts={"barriers": Count("id")},
+    filters=BARRIER_FILTERS,
+)
+RESOLVED = Tally(
+    "BarrierQuarterTally",
+    "barrier",
+    keys={
+        **_place(""),
+        "category_id": F("category_id"),
+        "event": Value("resolved"),
+        "quarter": TruncQuarter("resolved_on"),
+    },
+    counts={"barriers": Count("id")},
+    filters=BARRIER_FILTERS,
+    where=Q(resolved_on__isnull=False),
+)
+RESOLVE_DAYS = Tally(
+    "ResolveDaysTally",
+    "barrier",
+    keys={
+        "region_id": Coalesce(F("organisation__region_id"), 0),
+        "category_id": F("category_id"),
+        "days": DaysBetween("resolved_on", "identified_on"),
+    },
+    counts={"barriers": Count("id")},
+    filters={"region": "region_id", "category": "category_id"},
+    where=Q(status=BarrierStatus.RESOLVED),
+)
+ACTIONS = Tally(
+    "ActionTally",
+    "action",
+    keys={
+        "region_id": Coalesce(F("barrier__organisation__region_id"), 0),
+        "category_id": F("barrier__category_id"),
+        "enabler_type_id": F("enabler_type_id"),
+        "outcome": F("outcome"),
+        # Days from the barrier being identified to the action that resolved it; -1 for an
+        # action that did not.
+        "days": Case(
+            When(
+                outcome=ActionOutcome.RESOLVED,
+                then=DaysBetween("completed_on", "barrier__identified_on"),
+            ),
+            default=Value(-1),
+            output_field=IntegerField(),
+        ),
+    },
+    counts={"actions": Count("id")},
+    filters={"region": "region_id", "category": "category_id"},
+)
+
+TALLIES = [BARRIERS, BY_INNOVATION, OPENED, RESOLVED, RESOLVE_DAYS, ACTIONS]
+OF_BARRIERS = [t for t in TALLIES if t.source == "barrier"]
+OF_ACTIONS = [t for t in TALLIES if t.source == "action"]
+
+
+# --- upkeep ------------------------------------------------------------------------------------
+
+
+def rebuild_tallies(apps=global_apps):
+    """Recount every tally from the records (after bulk loads and changes of place)."""
+    seen = set()
+    for tally in TALLIES:
+        if tally.model_name not in seen:  # opened and resolved share a table
+            tally.model(apps).objects.all().delete()
+            seen.add(tally.model_name)
+    for tally in TALLIES:
+        model = tally.model(apps)
+        model.objects.bulk_create(
+            (
+                model(
+                    **dict(zip(tally.keys, key, strict=True)),
+                    **dict(zip(tally.counts, n, strict=True)),
+                )
+                for key, n in tally.count(apps=apps).items()
+            ),
+            batch_size=5000,
+        )
+
+
+def _counted(tallies, records):
+    return [tally.count(records) for tally in tallies]
+
+
+def _apply(tallies, before, after):
+    for tally, old, new in zip(tallies, before, after, strict=True):
+        tally.add(_difference(old, new))
+
+
+def _barrier_records(pk):
+    return Barrier.objects.filter(pk=pk), EnablerAction.objects.filter(barrier_id=pk)
+
+
+@receiver(pre_save, sender=Barrier)
+def barrier_before_save(sender, instance, raw=False, **kwargs):
+    # A barrier's edit can move its actions too (another category, place or date identified).
+    if raw or instance.pk is None:
+        instance._tallied = None
+        return
+    barriers, actions = _barrier_records(instance.pk)
+    instance._tallied = _counted(OF_BARRIERS, barriers) + _counted(OF_ACTIONS, actions)
+
+
+@receiver(post_save, sender=Barrier)
+def barrier_after_save(sender, instance, raw=False, **kwargs):
+    if raw:
+        return
+    barriers, actions = _barrier_records(instance.pk)
+    after = _counted(OF_BARRIERS, barriers) + _counted(OF_ACTIONS, actions)
+    before = getattr(instance, "_tallied", None) or [{} for _ in after]
+    _apply(OF_BARRIERS + OF_ACTIONS, before, after)
+
+
+@receiver(pre_delete, sender=Barrier)
+def barrier_before_delete(sender, instance, **kwargs):
+    # Its actions are deleted first, each through its own signals.
+    instance._tallied = _counted(OF_BARRIERS, Barrier.objects.filter(pk=instance.pk))
+
+
+@receiver(post_delete, sender=Barrier)
+def barrier_after_delete(sender, instance, **kwargs):
+    before = getattr(instance, "_tallied", None)
+    if before is not None:
+        _apply(OF_BARRIERS, before, [{} for _ in before])
+
+
+@receiver(pre_save, sender=EnablerAction)
+def action_before_save(sender, instance, raw=False, **kwargs):
+    if raw or instance.pk is None:
+        instance._tallied = None
+        return
+    instance._tallied = _counted(OF_ACTIONS, EnablerAction.objects.filter(pk=instance.pk))
+
+
+@receiver(post_save, sender=EnablerAction)
+def action_after_save(sender, instance, raw=False, **kwargs):
+    if raw:
+        return
+    after = _counted(OF_ACTIONS, EnablerAction.objects.filter(pk=instance.pk))
+    before = getattr(instance, "_tallied", None) or [{} for _ in after]
+    _apply(OF_ACTIONS, before, after)
+
+
+@receiver(pre_delete, sender=EnablerAction)
+def action_before_delete(sender, instance, **kwargs):
+    instance._tallied = _counted(OF_ACTIONS, EnablerAction.objects.filter(pk=instance.pk))
+
+
+@receiver(post_delete, sender=EnablerAction)
+def action_after_delete(sender, instance, **kwargs):
+    before = getattr(instance, "_tallied", None)
+    if before is not None:
+        _apply(OF_ACTIONS, before, [{} for _ in before])
+
+
+@receiver(places_changed)
+def places_changed_recount(sender, **kwargs):
+    with transaction.atomic():
+        rebuild_tallies()
