@@ -19,6 +19,7 @@ checks every tally against a fresh count after random changes.
 from dataclasses import dataclass, field
 
 from django.apps import apps as global_apps
+from django.core.exceptions import EmptyResultSet
 from django.db import connection, transaction
 from django.db.models import Case, Count, F, IntegerField, Q, Sum, Value, When
 from django.db.models.functions import Coalesce, TruncQuarter
@@ -59,18 +60,33 @@ class Tally:
         )
         return apps.get_model(*model).objects.filter(self.where)
 
-    def count(self, records=None, apps=global_apps):
-        """Rows of (key tuple, counts tuple), counted afresh from `records` (default: all)."""
+    def counted(self, records=None, apps=global_apps):
+        """The grouped query counting `records` (default: all): key columns, then counts."""
         records = self.records(apps) if records is None else records.filter(self.where)
         # Aliases, as a key may share its column's name with a field of the records.
         keys = {f"key{i}": expression for i, expression in enumerate(self.keys.values())}
         counts = {f"count{i}": expression for i, expression in enumerate(self.counts.values())}
-        rows = records.order_by().values(**keys).annotate(**counts).values_list(*keys, *counts)
-        width = len(keys)
+        return records.order_by().values(**keys).annotate(**counts).values_list(*keys, *counts)
+
+    def count(self, records=None, apps=global_apps):
+        """{key tuple: counts tuple}, counted afresh from `records` (default: all)."""
+        width = len(self.keys)
         return {
             tuple(row[:width]): tuple(n or 0 for n in row[width:])
-            for row in rows.iterator(chunk_size=5000)
+            for row in self.counted(records, apps).iterator(chunk_size=5000)
         }
+
+    def refill(self, apps=global_apps):
+        """Insert a fresh count of every record, in one statement run by the database."""
+        try:
+            sql, params = self.counted(apps=apps).query.sql_with_params()
+        except EmptyResultSet:
+            return
+        table = self.model(apps)._meta.db_table
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {table} ({', '.join([*self.keys, *self.counts])}) {sql}", params
+            )
 
     def add(self, difference):
         """Add {key: counts} to the tally (counts may be negative)."""
@@ -201,23 +217,10 @@ OF_ACTIONS = [t for t in TALLIES if t.source == "action"]
 
 def rebuild_tallies(apps=global_apps):
     """Recount every tally from the records (after bulk loads and changes of place)."""
-    seen = set()
+    for model_name in dict.fromkeys(tally.model_name for tally in TALLIES):
+        apps.get_model("dashboards", model_name).objects.all().delete()
     for tally in TALLIES:
-        if tally.model_name not in seen:  # opened and resolved share a table
-            tally.model(apps).objects.all().delete()
-            seen.add(tally.model_name)
-    for tally in TALLIES:
-        model = tally.model(apps)
-        model.objects.bulk_create(
-            (
-                model(
-                    **dict(zip(tally.keys, key, strict=True)),
-                    **dict(zip(tally.counts, n, strict=True)),
-                )
-                for key, n in tally.count(apps=apps).items()
-            ),
-            batch_size=5000,
-        )
+        tally.refill(apps)
 
 
 def _counted(tallies, records):

@@ -20,7 +20,6 @@ from adoption.registry.models import (
 from adoption.registry.ods_import import apply_import, plan_import
 from adoption.registry.resources import InnovationResource, PathwayResource
 from adoption.registry.services import refresh_icb_rollups
-from adoption.registry.signals import places_changed
 
 
 class OdsImportForm(forms.Form):
@@ -127,10 +126,9 @@ class OrganisationAdmin(admin.ModelAdmin):
 
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
-        # A new parent, closure or successor changes which ICB records roll up to; a new region
-        # or type changes where its records are counted.
+        # A new parent, closure or successor changes which ICB records roll up to (a new region
+        # or type is announced by the organisation's own save).
         refresh_icb_rollups()
-        places_changed.send(sender=Organisation)
 
 
 class PathwayStepInline(admin.TabularInline):
