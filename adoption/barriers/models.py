@@ -352,7 +352,11 @@ class Barrier(models.Model):
         ordering = ["-identified_on", "-id"]
         indexes = [
             models.Index(fields=["innovation", "status"], name="barrier_innovation_status_idx"),
-            models.Index(fields=["organisation", "status"], name="barrier_org_status_idx"),
+            # An organisation's open barriers, and those due for review in a region or ICB.
+            models.Index(
+                fields=["organisation", "status", "next_review_on"],
+                name="barrier_org_status_review_idx",
+            ),
             # Dashboards count barriers per organisation first (an index-only scan).
             models.Index(
                 fields=["organisation", "innovation", "category"], name="barrier_org_inn_cat_idx"

@@ -243,21 +243,27 @@ ROLLUP_GROUPINGS = {"region": "region_id", "icb": "icb_id", "org_type": "org_typ
 
 
 def advances_from_rollup(rollup, *, grouping, today=None):
-    """The same answer as `advances_by_quarter`, read from the roll-up in one query."""
+    """The same answer as `advances_by_quarter`, read from the roll-up in two queries that
+    return only the quarters with advances and each group's first quarter."""
     today = today or timezone.localdate()
     field_name = ROLLUP_GROUPINGS[grouping]
-    current = quarter_start(today)
-    series, firsts = defaultdict(dict), {}
-    rows = rollup.values("innovation_id", field_name, "quarter").annotate(
-        changes=Sum("changes"), advances=Sum("advances")
+    series = defaultdict(dict)
+    rows = (
+        rollup.filter(quarter__lt=quarter_start(today))
+        .values_list("innovation_id", field_name, "quarter")
+        .annotate(advances=Sum("advances"))
+        .filter(advances__gt=0)
+        .order_by()
     )
-    for row in rows:
-        key = (row["innovation_id"], row[field_name] or None)
-        quarter = as_date(row["quarter"])
-        if row["changes"] > 0 and (key not in firsts or quarter < firsts[key]):
-            firsts[key] = quarter
-        if quarter < current and row["advances"]:
-            series[key][quarter] = row["advances"]
+    for innovation, place, quarter, advances in rows:
+        series[(innovation, place or None)][as_date(quarter)] = advances
+    firsts = {
+        (innovation, place or None): as_date(first)
+        for innovation, place, first in rollup.filter(changes__gt=0)
+        .values_list("innovation_id", field_name)
+        .annotate(first=Min("quarter"))
+        .order_by()
+    }
     return series, firsts
 
 
@@ -265,7 +271,8 @@ def advances_from_rollup(rollup, *, grouping, today=None):
 def spread_matrix(adoptions, barriers, *, grouping="region", today=None, rollup=None, tally=None):
     """The innovation × group matrix: adoption share, stalled share and the stall flag, with
     the over-represented barrier categories of each stalling group. With `rollup` (the
-    roll-up rows narrowed by the same filters) the advances are read from it."""
+    roll-up rows narrowed by the same filters) the advances are read from it; they are read
+    only for groups that may stall (`stall_rule.may_stall`)."""
     today = today or timezone.localdate()
     group_field = GROUPINGS[grouping]
     rows = list(
@@ -273,16 +280,29 @@ def spread_matrix(adoptions, barriers, *, grouping="region", today=None, rollup=
         .annotate(**_adoption_counts(today=today))
         .order_by("innovation__name")
     )
+    # Advances per quarter matter only where the group may stall at all.
+    candidates = {
+        (row["innovation_id"], row[group_field])
+        for row in rows
+        if stall_rule.may_stall(organisations=row["organisations"], stalled=row["stalled"])
+    }
+    innovations = {innovation for innovation, _ in candidates}
     if rollup is not None:
-        series, firsts = advances_from_rollup(rollup, grouping=grouping, today=today)
+        series, firsts = advances_from_rollup(
+            rollup.filter(innovation_id__in=innovations), grouping=grouping, today=today
+        )
     else:
-        series, firsts = advances_by_quarter(adoptions, group_field=group_field, today=today)
+        series, firsts = advances_by_quarter(
+            adoptions.filter(innovation_id__in=innovations),
+            group_field=group_field,
+            today=today,
+        )
     last = last_complete_quarter(today)
     names = group_names(grouping, {row[group_field] for row in rows})
     cells = []
     for row in rows:
         key = (row["innovation_id"], row[group_field])
-        first = firsts.get(key)
+        first = firsts.get(key) if key in candidates else None
         points = [series[key].get(q, 0) for q in quarters(first, last)] if first else []
         verdict = stall_rule.judge(
             organisations=row["organisations"],

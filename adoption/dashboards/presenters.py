@@ -1,11 +1,10 @@
 """Markup for the largest tables, built in Python: a 200-row matrix rendered cell by cell
 through template tags costs more than the figures behind it."""
 
-from django.contrib.humanize.templatetags.humanize import intcomma
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 
-from adoption.dashboards.templatetags.dashboard_format import pct, shade
+from adoption.dashboards.templatetags.dashboard_format import grouped, pct, shade
 
 STALLING_TAG = mark_safe(' <strong class="nhsuk-tag nhsuk-tag--red">Stalling</strong>')
 NO_CELL = mark_safe('<td class="sw-numeric">—</td>')
@@ -47,12 +46,12 @@ def funnel_cells(funnel, stages):
     counts = format_html_join(
         "",
         '<td class="sw-numeric">{}</td>',
-        ((intcomma(funnel.stages[stage]),) for stage, _ in stages),
+        ((grouped(funnel.stages[stage]),) for stage, _ in stages),
     )
     return format_html(
         '<td class="sw-funnel-col"><div class="sw-stack" aria-hidden="true">{}</div></td>'
         '<td class="sw-numeric">{}</td>{}',
         bar,
-        intcomma(funnel.total),
+        grouped(funnel.total),
         counts,
     )

@@ -121,6 +121,12 @@ class GroupVerdict:
         return share is not None and share < EARLY_ADOPTER_SHARE
 
 
+def may_stall(*, organisations, stalled):
+    """Whether a group can be flagged at all: at least half its organisations stalled. The
+    advances of other groups need not be counted."""
+    return bool(organisations) and stalled / organisations >= STALLED_SHARE_THRESHOLD
+
+
 def judge(*, organisations, adopters, stalled, advances):
     """Apply the stall rule to one group's counts and its advances per quarter (oldest first,
     ending with the latest complete quarter)."""
@@ -136,7 +142,7 @@ def judge(*, organisations, adopters, stalled, advances):
         return verdict
     verdict.signals = downward_signals(chart)
     share = stalled / organisations
-    if share >= STALLED_SHARE_THRESHOLD and verdict.signals:
+    if may_stall(organisations=organisations, stalled=stalled) and verdict.signals:
         verdict.stalling = True
         verdict.reasons = [
             f"{stalled} of {organisations} organisations ({share:.0%}) have not moved stage "

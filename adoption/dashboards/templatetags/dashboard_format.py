@@ -1,9 +1,13 @@
 """Numbers formatted for people: thousands separators, £, %."""
 
 from django import template
-from django.contrib.humanize.templatetags.humanize import intcomma
 
 register = template.Library()
+
+
+def grouped(number):
+    """1234567 as "1,234,567" (a format string: tables format thousands of numbers)."""
+    return f"{number:,}"
 
 
 @register.filter
@@ -19,11 +23,11 @@ def fmt(value, kind="int"):
     if kind == "pct":
         return f"{value * 100:.0f}%"
     if kind == "gbp":
-        return f"£{intcomma(round(float(value)))}"
+        return f"£{grouped(round(float(value)))}"
     if kind == "days":
-        return intcomma(round(float(value)))
+        return grouped(round(float(value)))
     if kind == "int":
-        return intcomma(value)
+        return grouped(int(value))
     return value
 
 
