@@ -332,7 +332,7 @@ def write_report(results):
         + (f": {listed}" if slow_cold else "")
         + ". A cold view counts from the raw rows; it happens once per filter combination "
         "after any change to the data, and later views are served from the shared figure "
-        "cache (docs/adr/0003-roll-ups-and-cached-figures.md).",
+        "cache (docs/adr/0003-roll-ups-tallies-and-cached-figures.md).",
     ]
     lines += [
         "",

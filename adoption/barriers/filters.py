@@ -123,12 +123,10 @@ class EnablerActionFilter(django_filters.FilterSet):
         queryset=EnablerType.objects.all(), to_field_name="slug"
     )
     outcome = django_filters.ChoiceFilter(choices=ActionOutcome.choices)
-    innovation = django_filters.ModelChoiceFilter(
-        field_name="barrier__innovation", queryset=Innovation.objects.all()
-    )
+    innovation = django_filters.ModelChoiceFilter(queryset=Innovation.objects.all())
     organisation = django_filters.CharFilter(
         label="Organisation ODS code",
-        field_name="barrier__organisation__ods_code",
+        field_name="organisation__ods_code",
         lookup_expr="iexact",
         max_length=6,
     )

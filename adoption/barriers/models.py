@@ -416,6 +416,10 @@ class Barrier(models.Model):
         if self.next_review_on is None and self.severity in REVIEW_DAYS and self.identified_on:
             self.next_review_on = default_review_date(self.severity, self.identified_on)
         super().save(*args, **kwargs)
+        # Its actions carry its innovation and organisation, for lists filtered by them.
+        self.actions.exclude(
+            innovation_id=self.innovation_id, organisation_id=self.organisation_id
+        ).update(innovation_id=self.innovation_id, organisation_id=self.organisation_id)
 
     def get_absolute_url(self):
         return reverse("admin:barriers_barrier_change", args=[self.pk])
@@ -466,6 +470,14 @@ class ActionOutcome(models.TextChoices):
 
 class EnablerAction(models.Model):
     barrier = models.ForeignKey(Barrier, on_delete=models.CASCADE, related_name="actions")
+    # Copied from the barrier on every save of either, so that actions are listed by
+    # innovation or organisation from their own index.
+    innovation = models.ForeignKey(
+        Innovation, on_delete=models.PROTECT, related_name="+", editable=False
+    )
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="+", editable=False
+    )
     enabler_type = models.ForeignKey(EnablerType, on_delete=models.PROTECT, related_name="+")
     owner = models.CharField(max_length=120, help_text="Who is responsible for the action.")
     started_on = models.DateField(default=timezone.localdate)
@@ -491,6 +503,8 @@ class EnablerAction(models.Model):
         indexes = [
             models.Index(fields=["enabler_type", "outcome"], name="action_type_outcome_idx"),
             models.Index(fields=["started_on", "id"], name="action_started_idx"),
+            models.Index(fields=["innovation", "id"], name="action_innovation_idx"),
+            models.Index(fields=["organisation", "id"], name="action_organisation_idx"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -504,6 +518,12 @@ class EnablerAction(models.Model):
 
     def __str__(self):
         return f"{self.enabler_type} for barrier {self.barrier_id}"
+
+    def save(self, *args, **kwargs):
+        if self.barrier_id is not None:
+            self.innovation_id = self.barrier.innovation_id
+            self.organisation_id = self.barrier.organisation_id
+        super().save(*args, **kwargs)
 
     def clean(self):
         errors = {}

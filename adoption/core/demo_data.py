@@ -464,6 +464,8 @@ class DemoBuilder:
             for barrier, barrier_actions, barrier_partners in pending_barriers:
                 for action in barrier_actions:
                     action.barrier_id = barrier.pk
+                    action.innovation_id = barrier.innovation_id
+                    action.organisation_id = barrier.organisation_id
                     actions.append(action)
                 for partner in barrier_partners:
                     partners.append(Partner(barrier_id=barrier.pk, organisation_id=partner))

@@ -1,6 +1,6 @@
-"""Roll-up tables: counts kept up to date as records change, so national dashboards never scan
-every stage change. docs/adr/0003-roll-ups.md explains when they are used and how they are
-kept true."""
+"""Roll-up and tally tables: counts kept up to date as records change, so national dashboards
+never scan every stage change, barrier or action. docs/adr/0003-roll-ups-tallies-and-cached-
+figures.md explains when they are used and how they are kept true."""
 
 from django.db import models
 

@@ -12,8 +12,8 @@ for its key and its counts. From that one declaration come
 - `narrowed`: the tally's rows for a set of dashboard filters, or None when a filter is not one
   of its keys (or the viewer does not see every barrier), and the page counts the records.
 
-docs/adr/0003-roll-ups-and-cached-figures.md says why, and tests/integration/test_tallies.py
-checks every tally against a fresh count after random changes.
+docs/adr/0003-roll-ups-tallies-and-cached-figures.md says why, and
+tests/integration/test_tallies.py checks every tally against a fresh count after random changes.
 """
 
 from dataclasses import dataclass, field

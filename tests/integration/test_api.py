@@ -238,3 +238,25 @@ def test_list_queries_bounded_and_independent_of_data_size(client, world, url):
     # Session, user, memberships, filter choices, the page, and one query per prefetched
     # relation (partners, pathways, steps).
     assert len(large) <= 10
+
+
+def test_actions_listed_by_innovation_follow_their_barrier(client, world):
+    from adoption.barriers import services
+
+    action = EnablerActionFactory(barrier=world.barrier_a)
+    other = InnovationFactory()
+    signed_in(client, world.national)
+    before = ids(client.get(f"/api/v1/enabler-actions/?innovation={world.innovation.pk}"))
+
+    services.update_barrier(
+        by=world.admin,
+        barrier=world.barrier_a,
+        fields={"innovation": other, "organisation": world.trust_b},
+        expected_version=world.barrier_a.version,
+    )
+    moved = ids(client.get(f"/api/v1/enabler-actions/?innovation={other.pk}&organisation=RBB"))
+    left = ids(client.get(f"/api/v1/enabler-actions/?innovation={world.innovation.pk}"))
+
+    assert action.pk in before
+    assert moved == {action.pk}
+    assert action.pk not in left
