@@ -38,7 +38,7 @@ from adoption.dashboards.quarters import (
 )
 from adoption.dashboards.rollups import ADVANCE
 from adoption.dashboards.sql import DaysBetween, Median
-from adoption.registry.models import Organisation, OrganisationType
+from adoption.registry.models import Innovation, Organisation, OrganisationType
 
 # How a group is named in queries: the field on Adoption/Barrier, and how to label it.
 GROUPINGS = {
@@ -57,20 +57,33 @@ def share(part, whole):
     return part / whole if whole else None
 
 
-def weighted_median(counts):
-    """The median of values given as {value: how many times}: the mean of the two middle
-    values for an even total, as percentile_cont(0.5) has it."""
-    total = sum(counts.values())
-    if not total:
-        return None
-    middle = sorted({(total - 1) // 2, total // 2})
-    found, seen = [], 0
-    for value in sorted(counts):
-        seen += counts[value]
-        while middle and middle[0] < seen:
-            found.append(value)
-            middle.pop(0)
-    return sum(found) / len(found)
+def weighted_medians(rows, *, groups, value, weight):
+    """{group: median of `value`} over tally `rows` where each row stands for `weight`
+    records, computed by the database with running sums (the same median as
+    percentile_cont(0.5) over the records): a handful of rows come back instead of every
+    distinct value."""
+    inner = rows.values(*groups, value).annotate(weight=Sum(weight)).order_by()
+    try:
+        sql, params = inner.query.sql_with_params()
+    except EmptyResultSet:
+        return {}
+    keys = ", ".join(f"x.{name}" for name in groups)
+    query = f"""
+        SELECT {keys}, AVG(x.{value}) FROM (
+            SELECT x.*,
+                SUM(x.weight) OVER (
+                    PARTITION BY {keys} ORDER BY x.{value} ROWS UNBOUNDED PRECEDING
+                ) AS upto,
+                SUM(x.weight) OVER (PARTITION BY {keys}) AS total
+            FROM ({sql}) x
+        ) x
+        WHERE (x.upto - x.weight <= (x.total - 1) / 2 AND x.upto > (x.total - 1) / 2)
+           OR (x.upto - x.weight <= x.total / 2 AND x.upto > x.total / 2)
+        GROUP BY {keys}
+    """
+    with connections[rows.db].cursor() as cursor:
+        cursor.execute(query, params)
+        return {tuple(row[:-1]): float(row[-1]) for row in cursor.fetchall()}
 
 
 # Tally columns for each grouping; 0 in a tally is "not recorded", as None is on a record.
@@ -163,23 +176,24 @@ class Funnel:
     stages: dict  # stage -> count
 
 
-@cached
-def funnels(adoptions, *, today=None):
-    """Organisations at each stage, per innovation."""
-    rows = (
-        adoptions.values("innovation_id", "innovation__name")
-        .annotate(**_adoption_counts(today=today))
-        .order_by("innovation__name")
-    )
-    return [
-        Funnel(
-            innovation_id=row["innovation_id"],
-            name=row["innovation__name"],
-            total=row["organisations"],
-            stages={stage: row[f"stage_{stage}"] for stage in Stage.values},
+def funnels(cells):
+    """Organisations at each stage, per innovation: the spread matrix's counts added up over
+    its groups (every adoption is in exactly one group), so no query of their own."""
+    by_innovation = {}
+    for cell in cells:
+        funnel = by_innovation.setdefault(
+            cell.innovation_id,
+            Funnel(
+                innovation_id=cell.innovation_id,
+                name=cell.innovation,
+                total=0,
+                stages=dict.fromkeys(Stage.values, 0),
+            ),
         )
-        for row in rows
-    ]
+        funnel.total += cell.verdict.organisations
+        for stage, n in cell.stages.items():
+            funnel.stages[stage] += n
+    return sorted(by_innovation.values(), key=lambda funnel: funnel.name)
 
 
 @dataclass
@@ -191,6 +205,7 @@ class SpreadCell:
     group_code: str
     verdict: stall_rule.GroupVerdict
     why: list = field(default_factory=list)  # over-represented barrier categories
+    stages: dict = field(default_factory=dict)  # stage -> adoptions at it
 
     @property
     def adopter_share(self):
@@ -275,11 +290,20 @@ def spread_matrix(adoptions, barriers, *, grouping="region", today=None, rollup=
     only for groups that may stall (`stall_rule.may_stall`)."""
     today = today or timezone.localdate()
     group_field = GROUPINGS[grouping]
+    # Grouped by ids alone (a hash aggregate, no sort of every adoption), then named.
     rows = list(
-        adoptions.values("innovation_id", "innovation__name", group_field)
+        adoptions.values("innovation_id", group_field)
         .annotate(**_adoption_counts(today=today))
-        .order_by("innovation__name")
+        .order_by()
     )
+    innovation_names = dict(
+        Innovation.objects.filter(pk__in={row["innovation_id"] for row in rows}).values_list(
+            "pk", "name"
+        )
+    )
+    for row in rows:
+        row["innovation__name"] = innovation_names[row["innovation_id"]]
+    rows.sort(key=lambda row: row["innovation__name"])
     # Advances per quarter matter only where the group may stall at all.
     candidates = {
         (row["innovation_id"], row[group_field])
@@ -318,6 +342,7 @@ def spread_matrix(adoptions, barriers, *, grouping="region", today=None, rollup=
                 group_label=names[row[group_field]][0],
                 group_code=names[row[group_field]][1],
                 verdict=verdict,
+                stages={stage: row[f"stage_{stage}"] for stage in Stage.values},
             )
         )
     explain_stalls(cells, barriers, grouping=grouping, tally=tally)
@@ -529,19 +554,17 @@ def _quarter_rows(opened, resolved, today):
 def days_to_resolve(barriers, *, tally=None):
     """Median days from identified to resolved, per category, over resolved barriers."""
     if tally is not None:
-        days = defaultdict(dict)  # category -> days -> barriers
-        for category, n_days, n in (
-            tally.values_list("category_id", "days").annotate(n=Sum("barriers")).order_by()
-        ):
-            days[category][n_days] = n
+        medians = weighted_medians(tally, groups=["category_id"], value="days", weight="barriers")
         names = category_names()
         rows = [
             {
                 "category__name": names[category],
-                "resolved": sum(counts.values()),
-                "median_days": weighted_median(counts),
+                "resolved": resolved,
+                "median_days": medians.get((category,)),
             }
-            for category, counts in days.items()
+            for category, resolved in tally.values_list("category_id")
+            .annotate(n=Sum("barriers"))
+            .order_by()
         ]
         return sorted(rows, key=lambda row: (row["median_days"], row["category__name"]))
     return list(
@@ -643,69 +666,86 @@ def _action_outcomes():
     }
 
 
-def _enablers_from_tally(tally, *, by_category):
-    """Actions, resolutions and median days per enabler type (and barrier category) from
-    ActionTally rows."""
-    keys = ["enabler_type_id", "category_id"] if by_category else ["enabler_type_id"]
-    groups = defaultdict(lambda: {"actions": 0, "resolved": 0, "days": {}})
-    for *key, outcome, n_days, n in (
+def weighted_median(counts):
+    """The median of values given as {value: how many times}: the mean of the two middle
+    values for an even total, as percentile_cont(0.5) has it."""
+    total = sum(counts.values())
+    if not total:
+        return None
+    wanted = sorted({(total - 1) // 2, total // 2})
+    found, seen = [], 0
+    for value in sorted(counts):
+        seen += counts[value]
+        while wanted and wanted[0] < seen:
+            found.append(value)
+            wanted.pop(0)
+    return sum(found) / len(found)
+
+
+def _enablers_from_tally(tally):
+    """(per enabler, per enabler and category) from ActionTally rows, read in one query whose
+    rows are tuples straight from the database cursor (there are tens of thousands)."""
+    grouped = (
         tally.exclude(outcome=ActionOutcome.IN_PROGRESS)
-        .values_list(*keys, "outcome", "days")
+        .values_list("enabler_type_id", "category_id", "outcome", "days")
         .annotate(n=Sum("actions"))
         .order_by()
-    ):
-        group = groups[tuple(key)]
-        group["actions"] += n
-        if outcome == ActionOutcome.RESOLVED:
-            group["resolved"] += n
-            group["days"][n_days] = group["days"].get(n_days, 0) + n
+    )
+    try:
+        sql, params = grouped.query.sql_with_params()
+    except EmptyResultSet:
+        return [], []
+    finished, resolving = defaultdict(int), defaultdict(int)
+    days = defaultdict(lambda: defaultdict(int))
+    with connections[tally.db].cursor() as cursor:
+        cursor.execute(sql, params)
+        for enabler, category, outcome, n_days, n in cursor.fetchall():
+            both = (enabler,), (enabler, category)
+            for key in both:
+                finished[key] += n
+            if outcome == ActionOutcome.RESOLVED:
+                for key in both:
+                    resolving[key] += n
+                    days[key][n_days] += n
     enablers = dict(EnablerType.objects.values_list("id", "name"))
-    categories = category_names() if by_category else {}
-    rows = []
-    for key, group in groups.items():
+    categories = category_names()
+    summary, effect = [], []
+    for key, actions in finished.items():
         row = {"enabler_type__name": enablers[key[0]]}
-        if by_category:
+        if len(key) == 2:
             row["barrier__category__name"] = categories[key[1]]
         row |= {
-            "actions": group["actions"],
-            "resolved": group["resolved"],
-            "median_days": weighted_median(group["days"]),
-            "rate": share(group["resolved"], group["actions"]),
+            "actions": int(actions),
+            "resolved": int(resolving[key]),
+            "median_days": weighted_median(days[key]),
+            "rate": share(resolving[key], actions),
         }
-        rows.append(row)
-    return sorted(
-        rows, key=lambda r: (r["enabler_type__name"], r.get("barrier__category__name", ""))
-    )
+        (effect if len(key) == 2 else summary).append(row)
+    summary.sort(key=lambda r: r["enabler_type__name"])
+    effect.sort(key=lambda r: (r["enabler_type__name"], r["barrier__category__name"]))
+    return summary, effect
 
 
-@cached
-def enabler_effect(barriers, *, tally=None):
-    """Enabler type × barrier category: resolution rate and median days to resolution."""
-    if tally is not None:
-        return _enablers_from_tally(tally, by_category=True)
+def _enabler_rows(barriers, *keys):
     rows = (
         actions_on(barriers)
         .exclude(outcome=ActionOutcome.IN_PROGRESS)
-        .values("enabler_type__name", "barrier__category__name")
+        .values("enabler_type__name", *keys)
         .annotate(**_action_outcomes())
-        .order_by("enabler_type__name", "barrier__category__name")
+        .order_by("enabler_type__name", *keys)
     )
     return [row | {"rate": share(row["resolved"], row["actions"])} for row in rows]
 
 
 @cached
-def enabler_summary(barriers, *, tally=None):
-    """Per enabler type across all categories: resolution rate and median days."""
+def enablers(barriers, *, tally=None):
+    """What worked: (per enabler type across all categories, per enabler type × barrier
+    category), each with actions finished, how many resolved their barrier, the resolution
+    rate and the median days from the barrier being identified to the resolving action.
+    With `tally` (ActionTally rows narrowed by the same filters) both come from one query."""
     if tally is not None:
-        return _enablers_from_tally(tally, by_category=False)
-    rows = (
-        actions_on(barriers)
-        .exclude(outcome=ActionOutcome.IN_PROGRESS)
-        .values("enabler_type__name")
-        .annotate(**_action_outcomes())
-        .order_by("enabler_type__name")
-    )
-    return [row | {"rate": share(row["resolved"], row["actions"])} for row in rows]
+        return _enablers_from_tally(tally)
+    return _enabler_rows(barriers), _enabler_rows(barriers, "barrier__category__name")
 
 
 @cached

@@ -24,7 +24,6 @@ class Page:
 def spread(filters):
     adoptions, barriers, grouping = filters.adoptions, filters.barriers, filters.grouping
     figures = aggregates.headline(adoptions, barriers, tally=filters.tally(tallies.BARRIERS))
-    funnels = aggregates.funnels(adoptions)
     cells = aggregates.spread_matrix(
         adoptions,
         barriers,
@@ -32,6 +31,7 @@ def spread(filters):
         rollup=filters.spread_rollup(),
         tally=filters.tally(tallies.BY_INNOVATION),
     )
+    funnels = aggregates.funnels(cells)
 
     funnel_table = Table(
         "funnels",
@@ -232,7 +232,7 @@ def savings(filters):
 
 def what_worked(filters):
     actions = filters.tally(tallies.ACTIONS)
-    effect = aggregates.enabler_effect(filters.barriers, tally=actions)
+    summary, effect = aggregates.enablers(filters.barriers, tally=actions)
     tables = [
         Table(
             "enablers",
@@ -244,7 +244,7 @@ def what_worked(filters):
                 Column("rate", "Resolution rate", "pct"),
                 Column("median_days", "Median days to resolution", "days"),
             ],
-            aggregates.enabler_summary(filters.barriers, tally=actions),
+            summary,
         ),
         Table(
             "enabler_by_category",
