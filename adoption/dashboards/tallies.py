@@ -98,7 +98,9 @@ class Tally:
             f"ON CONFLICT ({', '.join(self.keys)}) DO UPDATE SET "
             + ", ".join(f"{c} = {table}.{c} + excluded.{c}" for c in self.counts)
         )
-        rows = [[*key, *n] for key, n in difference.items() if any(n)]
+        # In key order, so that two transactions changing the same rows lock them in the same
+        # order and never deadlock.
+        rows = [[*key, *n] for key, n in sorted(difference.items()) if any(n)]
         if rows:
             with connection.cursor() as cursor:
                 cursor.executemany(sql, rows)
