@@ -35,6 +35,8 @@ FILTERS = {
     "one innovation": "innovation={innovation}",
     "region + category + dates": "region=Y62&category=savings-land-elsewhere"
     "&identified_after=2024-01-01&identified_before=2025-12-31",
+    # Not a filter but the largest page: every innovation in each of the 42 ICBs.
+    "compared by ICB": "group_by=icb",
 }
 DASHBOARDS = [
     ("Spread", "/dashboard/"),
@@ -44,8 +46,9 @@ DASHBOARDS = [
     ("Innovation", "/dashboard/innovations/{innovation}/"),
     ("Organisation", "/dashboard/organisations/ZA001/"),
 ]
+GROUPED = {"Spread", "Barriers", "Innovation"}  # the dashboards with "Compare by"
 API_LISTS = [
-    ("API barriers", "/api/v1/barriers/", list(FILTERS)),
+    ("API barriers", "/api/v1/barriers/", list(FILTERS)[:4]),
     ("API adoptions", "/api/v1/adoptions/", ["none", "one region", "one innovation"]),
     ("API enabler actions", "/api/v1/enabler-actions/", ["none", "one innovation"]),
     ("API organisations", "/api/v1/organisations/", ["none", "one region"]),
@@ -233,6 +236,8 @@ def main():
 
         for name, path in DASHBOARDS:
             for filter_name, query in FILTERS.items():
+                if filter_name == "compared by ICB" and name not in GROUPED:
+                    continue
                 url = path.format(innovation=innovation)
                 url += "?" + query.format(innovation=innovation) if query else ""
                 measure(f"{name} — {filter_name}", url, TARGET_DASHBOARD_MS, "dashboard")

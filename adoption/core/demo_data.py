@@ -728,7 +728,9 @@ class DemoBuilder:
             rebuild_tallies()
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
-                cursor.execute("ANALYZE")
+                # Outside a transaction, VACUUM too: it marks the freshly loaded pages
+                # all-visible, so the dashboards' index-only scans need not visit the table.
+                cursor.execute("ANALYZE" if connection.in_atomic_block else "VACUUM ANALYZE")
         return {
             "organisations": Organisation.objects.count(),
             "innovations": len(self.innovation_plans),
