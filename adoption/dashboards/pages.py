@@ -6,6 +6,7 @@ from adoption.barriers.models import STAGE_ORDER, Stage
 from adoption.dashboards import aggregates, presenters, tallies
 from adoption.dashboards.tables import Column, Table, chart
 
+MATRIX_GROUPS = 14  # more groups than this and the matrix is only downloadable
 STAGE_COLUMNS = [Column(f"stage_{s}", label, "int") for s, label in Stage.choices]
 
 
@@ -117,11 +118,12 @@ def spread(filters):
         stages=stages,
         stage_order=STAGE_ORDER,
         groups=groups,
-        matrix=presenters.matrix_rows(cells, groups),
+        matrix=presenters.matrix_rows(cells, groups) if len(groups) <= MATRIX_GROUPS else None,
         stalling=stalling,
+        stalling_rows=presenters.stalling_rows(stalling, grouping),
         grouping=grouping,
         group_label=group_label,
-        show_matrix=len(groups) <= 14,
+        show_matrix=len(groups) <= MATRIX_GROUPS,
     )
 
 

@@ -3,8 +3,10 @@ through template tags costs more than the figures behind it. The pieces are numb
 stage names of the code itself, so plain format strings build them; anything that could come
 from a user (a name) goes through `escape`."""
 
+from django.urls import reverse
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
+from django.utils.text import capfirst
 
 from adoption.dashboards.templatetags.dashboard_format import grouped, pct, shade
 
@@ -48,3 +50,39 @@ def funnel_cells(funnel, stages):
         f'<td class="sw-funnel-col"><div class="sw-stack" aria-hidden="true">{bar}</div></td>'
         f'<td class="sw-numeric">{grouped(funnel.total)}</td>{counts}'
     )
+
+
+def stalling_rows(stalling, grouping):
+    """The rows of the "where spread is stalling" table: one per flagged group, with why it
+    stalls and why it is flagged. Compared by ICB there can be hundreds."""
+    innovation_url = reverse("dashboard-innovation", args=[0]).removesuffix("0/")
+    rows = []
+    for cell in stalling:
+        link = (
+            f"{innovation_url}{cell.innovation_id}/?group_by={grouping}"
+            f"&amp;{grouping}={escape(cell.group_code)}"
+        )
+        why = (
+            escape("; ".join(item.sentence() for item in cell.why)) + "."
+            if cell.why
+            else "No barrier category stands out: too few barriers are logged here to say why."
+        )
+        reasons = "".join(
+            f"<li>{escape(capfirst(reason))}.</li>" for reason in cell.verdict.reasons
+        )
+        rows.append(
+            f'<tr><th scope="row"><a href="{link}">{escape(cell.innovation)}</a><br>'
+            f'<span class="nhsuk-body-s">{escape(cell.group_label)}</span></th>'
+            f'<td class="sw-numeric">{pct(cell.stalled_share)}<br><span class="nhsuk-body-s">'
+            f"{grouped(cell.verdict.stalled)} of {grouped(cell.verdict.organisations)}</span></td>"
+            f'<td class="sw-numeric">{pct(cell.adopter_share)}</td>'
+            f"<td>{why}"
+            '<details class="nhsuk-details nhsuk-u-margin-bottom-0">'
+            '<summary class="nhsuk-details__summary"><span class="nhsuk-details__summary-text">'
+            'Why it is flagged<span class="nhsuk-u-visually-hidden">: '
+            f"{escape(cell.innovation)} in {escape(cell.group_label)}</span></span></summary>"
+            '<div class="nhsuk-details__text">'
+            f'<ul class="nhsuk-list nhsuk-list--bullet nhsuk-body-s">{reasons}</ul></div>'
+            "</details></td></tr>"
+        )
+    return mark_safe("".join(rows))
