@@ -4,6 +4,7 @@ draws. The pages and the API both build dashboards here, so they always agree.""
 
 from adoption.barriers.models import STAGE_ORDER, Stage
 from adoption.dashboards import aggregates, presenters, tallies
+from adoption.dashboards.cache import cached
 from adoption.dashboards.tables import Column, Table, chart
 
 MATRIX_GROUPS = 14  # more groups than this and the matrix is only downloadable
@@ -23,14 +24,23 @@ class Page:
 
 
 def spread(filters):
-    adoptions, barriers, grouping = filters.adoptions, filters.barriers, filters.grouping
-    figures = aggregates.headline(adoptions, barriers, tally=filters.tally(tallies.BARRIERS))
-    cells = aggregates.spread_matrix(
-        adoptions,
-        barriers,
-        grouping=grouping,
+    return _spread(
+        filters.adoptions,
+        filters.barriers,
+        grouping=filters.grouping,
         rollup=filters.spread_rollup(),
-        tally=filters.tally(tallies.BY_INNOVATION),
+        counted=filters.tally(tallies.BARRIERS),
+        by_innovation=filters.tally(tallies.BY_INNOVATION),
+    )
+
+
+@cached
+def _spread(adoptions, barriers, *, grouping, rollup, counted, by_innovation):
+    """The whole Spread page, cached as one piece like the figures behind it: compared by ICB
+    it draws thousands of cells, and redrawing them costs more than reading them back."""
+    figures = aggregates.headline(adoptions, barriers, tally=counted)
+    cells = aggregates.spread_matrix(
+        adoptions, barriers, grouping=grouping, rollup=rollup, tally=by_innovation
     )
     funnels = aggregates.funnels(cells)
 
