@@ -335,7 +335,8 @@ def write_report(results):
         "",
         f"Cold first views over their target: {len(slow_cold)} of {len(results['rows'])}"
         + (f": {listed}" if slow_cold else "")
-        + ". A cold view counts from the raw rows; it happens once per filter combination "
+        + ". A cold view counts afresh (from the tallies where the filters allow, else from "
+        "the records); it happens once per filter combination "
         "after any change to the data, and later views are served from the shared figure "
         "cache (docs/adr/0003-roll-ups-tallies-and-cached-figures.md).",
     ]
