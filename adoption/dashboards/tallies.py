@@ -149,31 +149,28 @@ BY_INNOVATION = Tally(
     counts={"barriers": Count("id")},
     filters={**BARRIER_FILTERS, "innovation": "innovation_id"},
 )
-OPENED = Tally(
-    "BarrierQuarterTally",
-    "barrier",
-    keys={
-        **_place(""),
-        "category_id": F("category_id"),
-        "event": Value("opened"),
-        "quarter": TruncQuarter("identified_on"),
-    },
-    counts={"barriers": Count("id")},
-    filters=BARRIER_FILTERS,
-)
-RESOLVED = Tally(
-    "BarrierQuarterTally",
-    "barrier",
-    keys={
-        **_place(""),
-        "category_id": F("category_id"),
-        "event": Value("resolved"),
-        "quarter": TruncQuarter("resolved_on"),
-    },
-    counts={"barriers": Count("id")},
-    filters=BARRIER_FILTERS,
-    where=Q(resolved_on__isnull=False),
-)
+
+
+def _by_quarter(event, date_field, **options):
+    """Barriers per place, category and the quarter of one of their dates."""
+    return Tally(
+        "BarrierQuarterTally",
+        "barrier",
+        keys={
+            **_place(""),
+            "category_id": F("category_id"),
+            "event": Value(event),
+            "quarter": TruncQuarter(date_field),
+        },
+        counts={"barriers": Count("id")},
+        filters=BARRIER_FILTERS,
+        **options,
+    )
+
+
+OPENED = _by_quarter("opened", "identified_on")
+RESOLVED = _by_quarter("resolved", "resolved_on", where=Q(resolved_on__isnull=False))
+
 RESOLVE_DAYS = Tally(
     "ResolveDaysTally",
     "barrier",

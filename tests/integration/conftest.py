@@ -5,14 +5,18 @@ import pytest
 from adoption.accounts.models import Role
 from adoption.barriers.models import BarrierStatus, Stage
 from adoption.registry.models import OrganisationType
+from adoption.registry.services import refresh_icb_rollups
 from tests.factories import (
     AdoptionFactory,
     BarrierFactory,
+    IcbFactory,
     InnovationFactory,
     MembershipFactory,
     OrganisationFactory,
     RegionFactory,
     UserFactory,
+    category,
+    enabler,
 )
 
 PASSWORD = "correct-horse-battery"
@@ -82,3 +86,25 @@ def signed_in(client, user):
     if user is not None:
         client.force_login(user)
     return client
+
+
+@pytest.fixture
+def places(db):
+    """Two regions with an ICB each, a trust and a PCN under each ICB, two innovations, two
+    barrier categories and two enablers: the ground random changes are made on."""
+    north, south = RegionFactory(ods_code="Y62"), RegionFactory(ods_code="Y58")
+    icbs = [IcbFactory(region=north), IcbFactory(region=south)]
+    organisations = [
+        OrganisationFactory(region=icb.region, parent=icb, org_type=org_type)
+        for icb in icbs
+        for org_type in (OrganisationType.ACUTE_TRUST, OrganisationType.PCN)
+    ]
+    refresh_icb_rollups()
+    return {
+        "regions": [north, south],
+        "icbs": icbs,
+        "orgs": organisations,
+        "innovations": [InnovationFactory(), InnovationFactory()],
+        "categories": [category("silo-working"), category("savings-land-elsewhere")],
+        "enablers": [enabler("pooled-budget"), enabler("national-funding")],
+    }

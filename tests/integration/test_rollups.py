@@ -11,9 +11,7 @@ from adoption.barriers.models import Adoption, Barrier, Stage
 from adoption.dashboards import aggregates
 from adoption.dashboards.models import SpreadRollup
 from adoption.dashboards.rollups import live_spread_counts, rebuild_spread_rollup
-from adoption.registry.models import OrganisationType
 from adoption.registry.services import refresh_icb_rollups
-from tests.factories import IcbFactory, InnovationFactory, OrganisationFactory, RegionFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -39,25 +37,6 @@ def fresh_rows():
         )
         for row in live_spread_counts()
     )
-
-
-@pytest.fixture
-def places(db):
-    north, south = RegionFactory(ods_code="Y62"), RegionFactory(ods_code="Y58")
-    icbs = [IcbFactory(region=north), IcbFactory(region=south)]
-    organisations = [
-        OrganisationFactory(region=icb.region, parent=icb, org_type=org_type)
-        for icb in icbs
-        for org_type in (OrganisationType.ACUTE_TRUST, OrganisationType.PCN)
-    ]
-    refresh_icb_rollups()
-    innovations = [InnovationFactory(), InnovationFactory()]
-    return {
-        "regions": [north, south],
-        "icbs": icbs,
-        "orgs": organisations,
-        "innovations": innovations,
-    }
 
 
 START = datetime.date(2024, 1, 1)

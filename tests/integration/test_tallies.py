@@ -15,14 +15,6 @@ from adoption.dashboards import pages, tallies
 from adoption.dashboards.filters import DashboardFilters
 from adoption.registry.models import OrganisationType
 from adoption.registry.services import refresh_icb_rollups
-from tests.factories import (
-    IcbFactory,
-    InnovationFactory,
-    OrganisationFactory,
-    RegionFactory,
-    category,
-    enabler,
-)
 
 pytestmark = pytest.mark.django_db
 
@@ -50,26 +42,6 @@ def fresh(model_name):
 def assert_tallies_true():
     for model_name in dict.fromkeys(t.model_name for t in tallies.TALLIES):
         assert stored(model_name) == fresh(model_name), model_name
-
-
-@pytest.fixture
-def places(db):
-    north, south = RegionFactory(ods_code="Y62"), RegionFactory(ods_code="Y58")
-    icbs = [IcbFactory(region=north), IcbFactory(region=south)]
-    organisations = [
-        OrganisationFactory(region=icb.region, parent=icb, org_type=org_type)
-        for icb in icbs
-        for org_type in (OrganisationType.ACUTE_TRUST, OrganisationType.PCN)
-    ]
-    refresh_icb_rollups()
-    return {
-        "regions": [north, south],
-        "icbs": icbs,
-        "orgs": organisations,
-        "innovations": [InnovationFactory(), InnovationFactory()],
-        "categories": [category("silo-working"), category("savings-land-elsewhere")],
-        "enablers": [enabler("pooled-budget"), enabler("national-funding")],
-    }
 
 
 START = datetime.date(2023, 1, 2)
