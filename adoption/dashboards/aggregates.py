@@ -134,7 +134,6 @@ def _adoption_counts(**extra):
     }
 
 
-@cached
 def headline(adoptions, barriers, *, today=None, tally=None):
     """Headline counts. With `tally` (BarrierTally rows narrowed by the same filters) the
     barriers are counted from it."""
@@ -282,7 +281,6 @@ def advances_from_rollup(rollup, *, grouping, today=None):
     return series, firsts
 
 
-@cached
 def spread_matrix(adoptions, barriers, *, grouping="region", today=None, rollup=None, tally=None):
     """The innovation × group matrix: adoption share, stalled share and the stall flag, with
     the over-represented barrier categories of each stalling group. With `rollup` (the

@@ -36,8 +36,8 @@ def spread(filters):
 
 @cached
 def _spread(adoptions, barriers, *, grouping, rollup, counted, by_innovation):
-    """The whole Spread page, cached as one piece like the figures behind it: compared by ICB
-    it draws thousands of cells, and redrawing them costs more than reading them back."""
+    """The whole Spread page, cached as one piece rather than figure by figure: compared by
+    ICB it draws thousands of cells, and redrawing them costs more than reading them back."""
     figures = aggregates.headline(adoptions, barriers, tally=counted)
     cells = aggregates.spread_matrix(
         adoptions, barriers, grouping=grouping, rollup=rollup, tally=by_innovation
