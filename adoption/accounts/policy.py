@@ -68,6 +68,10 @@ class Access:
     def visible_barriers(self, queryset):
         return queryset.filter(self.barrier_filter())
 
+    def visible_actions(self, queryset):
+        """Actions on a confidential barrier are as confidential as it is."""
+        return queryset.filter(self.barrier_filter("barrier__"))
+
     def organisations_led(self):
         """The organisations this user may record adoptions and barriers for."""
         if self.is_superuser:

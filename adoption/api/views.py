@@ -15,12 +15,13 @@ from rest_framework.views import APIView
 from adoption.accounts.policy import access_for
 from adoption.api import serializers
 from adoption.api.reference import api_reference
+from adoption.barriers import selectors
 from adoption.barriers.filters import (
     AdoptionFilter,
     BarrierFilter,
     EnablerActionFilter,
 )
-from adoption.barriers.models import Adoption, Barrier, EnablerAction
+from adoption.barriers.models import Adoption, EnablerAction
 from adoption.dashboards import pages
 from adoption.dashboards.filters import DashboardFilters
 from adoption.registry.filters import InnovationFilter, OrganisationFilter
@@ -79,10 +80,11 @@ class BarrierViewSet(ReadOnlyViewSet):
     filterset_class = BarrierFilter
 
     def get_queryset(self):
-        return access_for(self.request).visible_barriers(
-            Barrier.objects.select_related(
-                "organisation", "category", "savings_organisation"
-            ).prefetch_related("partners")
+        # The register's barriers (cursor pages order them newest first by id).
+        return (
+            selectors.register_queryset(access_for(self.request))
+            .select_related("savings_organisation")
+            .prefetch_related("partners")
         )
 
 
@@ -94,9 +96,8 @@ class EnablerActionViewSet(ReadOnlyViewSet):
     filterset_class = EnablerActionFilter
 
     def get_queryset(self):
-        access = access_for(self.request)
-        return EnablerAction.objects.filter(access.barrier_filter("barrier__")).select_related(
-            "enabler_type"
+        return access_for(self.request).visible_actions(
+            EnablerAction.objects.select_related("enabler_type")
         )
 
 

@@ -415,7 +415,10 @@ class Barrier(models.Model):
     def save(self, *args, **kwargs):
         if self.next_review_on is None and self.severity in REVIEW_DAYS and self.identified_on:
             self.next_review_on = default_review_date(self.severity, self.identified_on)
+        adding = self._state.adding
         super().save(*args, **kwargs)
+        if adding:
+            return  # no actions yet
         # Its actions carry its innovation and organisation, for lists filtered by them.
         self.actions.exclude(
             innovation_id=self.innovation_id, organisation_id=self.organisation_id

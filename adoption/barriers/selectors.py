@@ -5,17 +5,14 @@ from dataclasses import dataclass
 
 from django.db.models import (
     Count,
-    DateField,
-    DateTimeField,
     DurationField,
     ExpressionWrapper,
     F,
     OuterRef,
     Prefetch,
     Subquery,
-    TextField,
 )
-from django.db.models.functions import Cast, Coalesce
+from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
 
@@ -27,6 +24,7 @@ from adoption.barriers.models import (
     BarrierStatus,
     EnablerAction,
 )
+from adoption.core.csv_export import database_values
 from adoption.registry.models import Organisation
 
 WHO_HAS_SOLVED_LIMIT = 10
@@ -301,19 +299,7 @@ ADOPTION_EXPORT_COLUMNS = [
 ]
 
 
-def _as_text_in_database(model, lookup):
-    """Dates read as ISO text by the database: what the CSV shows anyway, without building a
-    Python date for every cell."""
-    field, current = None, model
-    for part in lookup.split("__"):
-        field = current._meta.get_field(part)
-        current = field.related_model or current
-    if isinstance(field, DateField) and not isinstance(field, DateTimeField):
-        return Cast(lookup, output_field=TextField())
-    return lookup
-
-
 def export_rows(queryset, columns):
     """Rows for a CSV export, streamed from a server-side cursor in the register's order."""
-    values = [_as_text_in_database(queryset.model, name) for name, _ in columns]
+    values = database_values(queryset.model, [name for name, _ in columns])
     return queryset.values_list(*values).iterator(chunk_size=5000)

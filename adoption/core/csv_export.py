@@ -8,6 +8,7 @@ import io
 from decimal import Decimal
 
 from django.db import models
+from django.db.models.functions import Cast
 from django.http import HttpResponseBadRequest, StreamingHttpResponse
 from django.utils.text import slugify
 
@@ -35,16 +36,33 @@ ROWS_PER_CHUNK = 2000
 FORMULA_FIRST_CHARACTERS = frozenset("".join(FORMULA_STARTS))
 
 
+def _field_at(model, lookup):
+    """The model field a lookup such as "organisation__region__name" ends at."""
+    field, current = None, model
+    for part in lookup.split("__"):
+        field = current._meta.get_field(part)
+        current = field.related_model or current
+    return field
+
+
+def database_values(model, lookups):
+    """What to select for each column: dates are read as ISO text by the database (what the
+    CSV shows anyway), so no Python date is built for every cell."""
+    return [
+        Cast(lookup, output_field=models.TextField())
+        if type(_field_at(model, lookup)) is models.DateField
+        else lookup
+        for lookup in lookups
+    ]
+
+
 def converters(model, lookups):
-    """For each column (a lookup such as "organisation__region__name"), how to write it:
-    "text" is kept from running as a formula, "yes/no" is a boolean, and None means the csv
-    module writes the value as it is (ISO dates, plain numbers, "" for nothing)."""
+    """For each column, how to write it: "text" is kept from running as a formula, "yes/no"
+    is a boolean, and None means the csv module writes the value as it is (ISO dates, plain
+    numbers, "" for nothing)."""
     found = []
     for lookup in lookups:
-        field, current = None, model
-        for part in lookup.split("__"):
-            field = current._meta.get_field(part)
-            current = field.related_model or current
+        field = _field_at(model, lookup)
         if isinstance(field, models.BooleanField):
             found.append("yes/no")
         elif isinstance(field, models.CharField | models.TextField):

@@ -30,6 +30,7 @@ from adoption.barriers.models import (
 )
 from adoption.dashboards import stall_rule
 from adoption.dashboards.cache import cached
+from adoption.dashboards.models import PLACE_COLUMNS, place_key
 from adoption.dashboards.quarters import (
     last_complete_quarter,
     quarter_label,
@@ -57,41 +58,20 @@ def share(part, whole):
     return part / whole if whole else None
 
 
-def weighted_medians(rows, *, groups, value, weight):
-    """{group: median of `value`} over tally `rows` where each row stands for `weight`
-    records, computed by the database with running sums (the same median as
-    percentile_cont(0.5) over the records): a handful of rows come back instead of every
-    distinct value."""
-    inner = rows.values(*groups, value).annotate(weight=Sum(weight)).order_by()
-    try:
-        sql, params = inner.query.sql_with_params()
-    except EmptyResultSet:
-        return {}
-    keys = ", ".join(f"x.{name}" for name in groups)
-    query = f"""
-        SELECT {keys}, AVG(x.{value}) FROM (
-            SELECT x.*,
-                SUM(x.weight) OVER (
-                    PARTITION BY {keys} ORDER BY x.{value} ROWS UNBOUNDED PRECEDING
-                ) AS upto,
-                SUM(x.weight) OVER (PARTITION BY {keys}) AS total
-            FROM ({sql}) x
-        ) x
-        WHERE (x.upto - x.weight <= (x.total - 1) / 2 AND x.upto > (x.total - 1) / 2)
-           OR (x.upto - x.weight <= x.total / 2 AND x.upto > x.total / 2)
-        GROUP BY {keys}
-    """
-    with connections[rows.db].cursor() as cursor:
-        cursor.execute(query, params)
-        return {tuple(row[:-1]): float(row[-1]) for row in cursor.fetchall()}
-
-
-# Tally columns for each grouping; 0 in a tally is "not recorded", as None is on a record.
-TALLY_PLACE = {"region": "region_id", "icb": "icb_id", "org_type": "org_type"}
-
-
-def _tally_place(grouping, value):
-    return None if grouping != "org_type" and value == 0 else value
+def weighted_median(counts):
+    """The median of values given as {value: how many times}: the mean of the two middle
+    values for an even total, as percentile_cont(0.5) has it."""
+    total = sum(counts.values())
+    if not total:
+        return None
+    wanted = sorted({(total - 1) // 2, total // 2})
+    found, seen = [], 0
+    for value in sorted(counts):
+        seen += counts[value]
+        while wanted and wanted[0] < seen:
+            found.append(value)
+            wanted.pop(0)
+    return sum(found) / len(found)
 
 
 def category_names():
@@ -253,14 +233,11 @@ def _prefixed(q, prefix):
     return clone
 
 
-ROLLUP_GROUPINGS = {"region": "region_id", "icb": "icb_id", "org_type": "org_type"}
-
-
 def advances_from_rollup(rollup, *, grouping, today=None):
     """The same answer as `advances_by_quarter`, read from the roll-up in two queries that
     return only the quarters with advances and each group's first quarter."""
     today = today or timezone.localdate()
-    field_name = ROLLUP_GROUPINGS[grouping]
+    field_name = PLACE_COLUMNS[grouping]
     series = defaultdict(dict)
     rows = (
         rollup.filter(quarter__lt=quarter_start(today))
@@ -270,9 +247,9 @@ def advances_from_rollup(rollup, *, grouping, today=None):
         .order_by()
     )
     for innovation, place, quarter, advances in rows:
-        series[(innovation, place or None)][as_date(quarter)] = advances
+        series[(innovation, place_key(place))][as_date(quarter)] = advances
     firsts = {
-        (innovation, place or None): as_date(first)
+        (innovation, place_key(place)): as_date(first)
         for innovation, place, first in rollup.filter(changes__gt=0)
         .values_list("innovation_id", field_name)
         .annotate(first=Min("quarter"))
@@ -403,11 +380,10 @@ def explain_stalls(cells, barriers, *, grouping, tally=None):
         return
     innovations = {cell.innovation_id for cell in stalling}
     if tally is not None:
-        place = TALLY_PLACE[grouping]
         rows = [
-            (innovation, category, _tally_place(grouping, group), n)
+            (innovation, category, place_key(group), n)
             for innovation, category, group, n in tally.filter(innovation_id__in=innovations)
-            .values_list("innovation_id", "category_id", place)
+            .values_list("innovation_id", "category_id", PLACE_COLUMNS[grouping])
             .annotate(n=Sum("barriers"))
             .order_by()
         ]
@@ -415,12 +391,12 @@ def explain_stalls(cells, barriers, *, grouping, tally=None):
         rows = counts_by_place(
             barriers.filter(innovation_id__in=innovations),
             keys=["innovation_id", "category_id"],
-            group_field=GROUPINGS[grouping],
+            grouping=grouping,
         )
     counts = defaultdict(lambda: defaultdict(int))  # (innovation, group) -> category -> n
     for innovation, category, group, n in rows:
         counts[(innovation, group)][category] = n
-    names = dict(BarrierCategory.objects.values_list("id", "name"))
+    names = category_names()
     spread_groups = defaultdict(list)
     for cell in cells:
         if not cell.verdict.stalling:
@@ -435,14 +411,8 @@ def explain_stalls(cells, barriers, *, grouping, tally=None):
 
 # --- barriers ----------------------------------------------------------------------------
 
-PLACE_COLUMNS = {
-    "organisation__region": "region_id",
-    "organisation__icb": "icb_id",
-    "organisation__org_type": "org_type",
-}
 
-
-def counts_by_place(barriers, *, keys, group_field):
+def counts_by_place(barriers, *, keys, grouping):
     """Rows of (*keys, place, count) for these barriers. Counted per organisation first, so
     the database reads a narrow index and joins organisations to thousands of grouped rows
     rather than to a million barriers (four times faster at the stress scale)."""
@@ -452,7 +422,7 @@ def counts_by_place(barriers, *, keys, group_field):
     except EmptyResultSet:
         return []
     columns = ", ".join(f"x.{key}" for key in keys)
-    place = f"o.{PLACE_COLUMNS[group_field]}"
+    place = f"o.{PLACE_COLUMNS[grouping]}"
     query = (
         f"SELECT {columns}, {place}, SUM(x.n) FROM ({sql}) x "
         f"JOIN {Organisation._meta.db_table} o ON o.id = x.organisation_id "
@@ -468,13 +438,13 @@ def barrier_heatmap(barriers, *, grouping="region", tally=None):
     """Barrier counts by category × group: (categories, groups, {(category, group): n})."""
     if tally is not None:
         rows = [
-            (category, _tally_place(grouping, group), n)
-            for category, group, n in tally.values_list("category_id", TALLY_PLACE[grouping])
+            (category, place_key(group), n)
+            for category, group, n in tally.values_list("category_id", PLACE_COLUMNS[grouping])
             .annotate(n=Sum("barriers"))
             .order_by()
         ]
     else:
-        rows = counts_by_place(barriers, keys=["category_id"], group_field=GROUPINGS[grouping])
+        rows = counts_by_place(barriers, keys=["category_id"], grouping=grouping)
     names = category_names()
     categories = list(names.values())
     labels = group_labels(grouping, {group for _, group, _ in rows})
@@ -552,17 +522,19 @@ def _quarter_rows(opened, resolved, today):
 def days_to_resolve(barriers, *, tally=None):
     """Median days from identified to resolved, per category, over resolved barriers."""
     if tally is not None:
-        medians = weighted_medians(tally, groups=["category_id"], value="days", weight="barriers")
+        days = defaultdict(dict)  # category -> days taken -> barriers
+        for category, n_days, n in (
+            tally.values_list("category_id", "days").annotate(n=Sum("barriers")).order_by()
+        ):
+            days[category][n_days] = n
         names = category_names()
         rows = [
             {
                 "category__name": names[category],
-                "resolved": resolved,
-                "median_days": medians.get((category,)),
+                "resolved": sum(counts.values()),
+                "median_days": weighted_median(counts),
             }
-            for category, resolved in tally.values_list("category_id")
-            .annotate(n=Sum("barriers"))
-            .order_by()
+            for category, counts in days.items()
         ]
         return sorted(rows, key=lambda row: (row["median_days"], row["category__name"]))
     return list(
@@ -662,22 +634,6 @@ def _action_outcomes():
             filter=Q(outcome=ActionOutcome.RESOLVED),
         ),
     }
-
-
-def weighted_median(counts):
-    """The median of values given as {value: how many times}: the mean of the two middle
-    values for an even total, as percentile_cont(0.5) has it."""
-    total = sum(counts.values())
-    if not total:
-        return None
-    wanted = sorted({(total - 1) // 2, total // 2})
-    found, seen = [], 0
-    for value in sorted(counts):
-        seen += counts[value]
-        while wanted and wanted[0] < seen:
-            found.append(value)
-            wanted.pop(0)
-    return sum(found) / len(found)
 
 
 def _enablers_from_tally(tally):

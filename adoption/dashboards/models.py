@@ -4,6 +4,15 @@ figures.md explains when they are used and how they are kept true."""
 
 from django.db import models
 
+# The columns a place is kept in, on organisations, the roll-up and the place tallies alike,
+# for each way the dashboards compare places.
+PLACE_COLUMNS = {"region": "region_id", "icb": "icb_id", "org_type": "org_type"}
+
+
+def place_key(value):
+    """A place read from a roll-up or tally, as a record has it: 0 there is None here."""
+    return value or None
+
 
 class SpreadRollup(models.Model):
     """Stage changes counted per innovation, place and quarter.

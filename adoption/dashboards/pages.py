@@ -7,6 +7,13 @@ from adoption.dashboards import aggregates, presenters, tallies
 from adoption.dashboards.cache import cached
 from adoption.dashboards.tables import Column, Table, chart
 
+# What came of the enabler actions in a row of What worked.
+OUTCOME_COLUMNS = [
+    Column("actions", "Completed actions", "int"),
+    Column("resolved", "Resolved the barrier", "int"),
+    Column("rate", "Resolution rate", "pct"),
+    Column("median_days", "Median days to resolution", "days"),
+]
 MATRIX_GROUPS = 14  # more groups than this and the matrix is only downloadable
 STAGE_COLUMNS = [Column(f"stage_{s}", label, "int") for s, label in Stage.choices]
 
@@ -249,13 +256,7 @@ def what_worked(filters):
         Table(
             "enablers",
             "Resolution rate and median days to resolution, by enabler",
-            [
-                Column("enabler_type__name", "Enabler"),
-                Column("actions", "Completed actions", "int"),
-                Column("resolved", "Resolved the barrier", "int"),
-                Column("rate", "Resolution rate", "pct"),
-                Column("median_days", "Median days to resolution", "days"),
-            ],
+            [Column("enabler_type__name", "Enabler"), *OUTCOME_COLUMNS],
             summary,
         ),
         Table(
@@ -264,10 +265,7 @@ def what_worked(filters):
             [
                 Column("enabler_type__name", "Enabler"),
                 Column("barrier__category__name", "Barrier category"),
-                Column("actions", "Completed actions", "int"),
-                Column("resolved", "Resolved the barrier", "int"),
-                Column("rate", "Resolution rate", "pct"),
-                Column("median_days", "Median days to resolution", "days"),
+                *OUTCOME_COLUMNS,
             ],
             effect,
         ),

@@ -27,6 +27,7 @@ from django.db.models.signals import post_delete, post_save, pre_delete, pre_sav
 from django.dispatch import receiver
 
 from adoption.barriers.models import ActionOutcome, Barrier, BarrierStatus, EnablerAction, Severity
+from adoption.dashboards.models import PLACE_COLUMNS
 from adoption.dashboards.sql import DaysBetween
 from adoption.registry.signals import places_changed
 
@@ -37,9 +38,6 @@ def _place(prefix):
         "icb_id": Coalesce(F(f"{prefix}organisation__icb_id"), 0),
         "org_type": F(f"{prefix}organisation__org_type"),
     }
-
-
-PLACE_FILTERS = {"region": "region_id", "icb": "icb_id", "org_type": "org_type"}
 
 
 @dataclass
@@ -129,7 +127,7 @@ def _difference(before, after):
     return difference
 
 
-BARRIER_FILTERS = {**PLACE_FILTERS, "category": "category_id"}
+BARRIER_FILTERS = {**PLACE_COLUMNS, "category": "category_id"}
 
 BARRIERS = Tally(
     "BarrierTally",

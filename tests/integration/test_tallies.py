@@ -220,29 +220,3 @@ def test_dashboards_from_tallies_equal_dashboards_from_records(django_user_model
     if not query:
         assert from_tallies.tally(tallies.BARRIERS) is not None
     assert tables(from_tallies) == tables(from_records)
-
-
-@pytest.mark.parametrize(
-    "days",
-    [[5], [10, 20], [1, 1, 1, 9], [3, 3, 8, 8, 8, 40], [0, 2, 2, 2, 7, 7, 30, 31, 31]],
-)
-def test_medians_from_tallied_days_are_the_records_medians(db, days):
-    import statistics
-
-    from adoption.dashboards.aggregates import weighted_medians
-    from adoption.dashboards.models import ResolveDaysTally
-
-    for value in set(days):
-        ResolveDaysTally.objects.create(
-            region_id=1, category_id=7, days=value, barriers=days.count(value)
-        )
-    ResolveDaysTally.objects.create(region_id=2, category_id=7, days=999, barriers=0)
-
-    medians = weighted_medians(
-        ResolveDaysTally.objects.filter(barriers__gt=0),
-        groups=["category_id"],
-        value="days",
-        weight="barriers",
-    )
-
-    assert medians == {(7,): statistics.median(days)}
