@@ -126,7 +126,7 @@ DASHBOARD_PARAMETERS = [
 class DashboardView(APIView):
     """A national dashboard's tables, exactly as the page shows and downloads them."""
 
-    build = None  # a function of pages: (filters, *objects) -> Page
+    build = None  # a function of `pages`, as a staticmethod: (filters, *objects) -> Page
     with_grouping = False
 
     def filters(self, request):
@@ -141,7 +141,7 @@ class DashboardView(APIView):
     @extend_schema(parameters=DASHBOARD_PARAMETERS, responses=serializers.DashboardSerializer)
     def get(self, request, **kwargs):
         filters = self.filters(request)
-        page = type(self).build(filters, *self.objects(**kwargs))
+        page = self.build(filters, *self.objects(**kwargs))
         return Response(serializers.DashboardSerializer(page).data)
 
 
@@ -149,33 +149,33 @@ class SpreadDashboard(DashboardView):
     """Where spread is stalling: funnels, adoption by innovation and place, the stall flags and
     the barriers over-represented where it stalls."""
 
-    build = pages.spread
+    build = staticmethod(pages.spread)
     with_grouping = True
 
 
 class BarriersDashboard(DashboardView):
     """Barrier heatmap, severity ranking, quarterly trend and time to resolve."""
 
-    build = pages.barriers
+    build = staticmethod(pages.barriers)
     with_grouping = True
 
 
 class SavingsDashboard(DashboardView):
     """Who bears the cost and where the savings land."""
 
-    build = pages.savings
+    build = staticmethod(pages.savings)
 
 
 class WhatWorkedDashboard(DashboardView):
     """Which enablers resolved which barriers, and progress by route of arrival."""
 
-    build = pages.what_worked
+    build = staticmethod(pages.what_worked)
 
 
 class InnovationDashboard(DashboardView):
     """One innovation's S-curve and stage by place."""
 
-    build = pages.innovation
+    build = staticmethod(pages.innovation)
     with_grouping = True
 
     def objects(self, pk):
@@ -185,7 +185,7 @@ class InnovationDashboard(DashboardView):
 class OrganisationDashboard(DashboardView):
     """One organisation's adoptions against its ICB and region peers."""
 
-    build = pages.organisation
+    build = staticmethod(pages.organisation)
 
     def objects(self, ods_code):
         queryset = Organisation.objects.select_related("icb", "region")
