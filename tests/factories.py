@@ -2,7 +2,9 @@ import datetime
 
 import factory
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 
+from adoption.accounts.apps import REFERENCE_ADMIN_GROUP
 from adoption.accounts.models import Membership, Role
 from adoption.barriers.models import (
     Adoption,
@@ -110,3 +112,17 @@ class MembershipFactory(factory.django.DjangoModelFactory):
     user = factory.SubFactory(UserFactory)
     organisation = factory.SubFactory(OrganisationFactory)
     role = Role.INNOVATION_LEAD
+
+
+class ReferenceAdminFactory(UserFactory):
+    """A staff member in the reference data administrators' group, with no memberships."""
+
+    class Meta:
+        skip_postgeneration_save = True
+
+    is_staff = True
+
+    @factory.post_generation
+    def groups(user, create, extracted, **kwargs):
+        if create:
+            user.groups.add(Group.objects.get(name=REFERENCE_ADMIN_GROUP))

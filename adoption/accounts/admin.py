@@ -1,14 +1,43 @@
+from django import forms
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
+from django.core.exceptions import ValidationError
 
 from adoption.accounts.models import Membership
+from adoption.accounts.policy import access_for
 
 User = get_user_model()
 
+# The user form's fields that grant access beyond a membership.
+PRIVILEGE_FIELDS = ["is_staff", "is_superuser", "groups", "user_permissions"]
+
+
+class GrantsWhatPolicyAllows:
+    """Membership pages list, offer and accept only the accounts and roles the signed-in user
+    may grant: a forged choice fails validation like any other invalid one."""
+
+    def get_queryset(self, request):
+        return access_for(request).administrable_memberships(super().get_queryset(request))
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "user":
+            kwargs["queryset"] = access_for(request).administrable_users(User.objects.all())
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def formfield_for_choice_field(self, db_field, request, **kwargs):
+        if db_field.name == "role":
+            access = access_for(request)
+            kwargs["choices"] = [
+                (value, label)
+                for value, label in db_field.get_choices()
+                if not value or access.may_grant_role(value)
+            ]
+        return super().formfield_for_choice_field(db_field, request, **kwargs)
+
 
 @admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin):
+class MembershipAdmin(GrantsWhatPolicyAllows, admin.ModelAdmin):
     list_display = ["user", "organisation", "role", "created_at"]
     list_filter = ["role"]
     list_select_related = ["user", "organisation"]
@@ -21,8 +50,21 @@ class MembershipAdmin(admin.ModelAdmin):
     autocomplete_fields = ["user", "organisation"]
 
 
-class MembershipInline(admin.TabularInline):
+class MembershipInlineForm(forms.ModelForm):
+    """Django leaves an inline's foreign key out of constraint checks, so a row repeating a
+    stored membership would reach the database; this checks it as a form error instead."""
+
+    def validate_unique(self):
+        super().validate_unique()
+        try:
+            self.instance.validate_constraints(exclude=self._get_validation_exclusions())
+        except ValidationError as error:
+            self._update_errors(error)
+
+
+class MembershipInline(GrantsWhatPolicyAllows, admin.TabularInline):
     model = Membership
+    form = MembershipInlineForm
     extra = 0
     autocomplete_fields = ["organisation"]
 
@@ -32,4 +74,17 @@ admin.site.unregister(User)
 
 @admin.register(User)
 class SpreadwatchUserAdmin(UserAdmin):
+    """Every page of one account (change, password, history, delete), bulk actions and the
+    user lookups find it through get_queryset, so an account the signed-in user may not
+    administer answers as if it did not exist."""
+
     inlines = [*UserAdmin.inlines, MembershipInline]
+
+    def get_queryset(self, request):
+        return access_for(request).administrable_users(super().get_queryset(request))
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = super().get_readonly_fields(request, obj)
+        if access_for(request).may_grant_privileges:
+            return readonly
+        return [*readonly, *PRIVILEGE_FIELDS]

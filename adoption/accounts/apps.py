@@ -30,4 +30,6 @@ class AccountsConfig(AppConfig):
     verbose_name = "Accounts and memberships"
 
     def ready(self):
-        post_migrate.connect(ensure_reference_admin_group, sender=self)
+        # After every app's migrations, not only this one's: an app listed after this one (such
+        # as barriers) has its permissions created by its own post_migrate.
+        post_migrate.connect(ensure_reference_admin_group, dispatch_uid=REFERENCE_ADMIN_GROUP)

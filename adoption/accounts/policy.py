@@ -7,8 +7,14 @@
   national team (and superusers).
 - Only an innovation lead of an organisation changes that organisation's adoptions, barriers
   and enabler actions. Superusers may change anything; the national team reads only.
+- In the admin, only superusers grant superuser or staff status, groups, permissions or the
+  national-team role. Other staff grant innovation-lead memberships, and administer only
+  accounts holding nothing they could not grant themselves: never a superuser, a staff member
+  (their own account included) or a member of the national team, since whoever sets an
+  account's password acquires its powers.
 """
 
+from django.contrib.auth import get_user_model
 from django.db.models import Q
 
 from adoption.accounts.models import Membership, Role
@@ -77,6 +83,30 @@ class Access:
         if self.is_superuser:
             return Organisation.objects.active()
         return Organisation.objects.filter(pk__in=self.leads)
+
+    # --- granting access in the admin -----------------------------------------------------
+
+    @property
+    def may_grant_privileges(self):
+        """Superuser and staff status, groups and permissions."""
+        return self.is_superuser
+
+    def may_grant_role(self, role):
+        return self.is_superuser or role == Role.INNOVATION_LEAD
+
+    def administrable_users(self, queryset):
+        """The accounts whose details, password and memberships this user may change."""
+        if self.is_superuser:
+            return queryset
+        ungrantable = [role for role in Role if not self.may_grant_role(role)]
+        return queryset.filter(
+            is_staff=False, is_superuser=False, groups=None, user_permissions=None
+        ).exclude(memberships__role__in=ungrantable)
+
+    def administrable_memberships(self, queryset):
+        if self.is_superuser:
+            return queryset
+        return queryset.filter(user__in=self.administrable_users(get_user_model().objects.all()))
 
 
 def access_for(request_or_user):

@@ -1,17 +1,28 @@
 """Every URL pattern, requested by every role: anonymous users reach only the sign-in page and
-/healthz, nobody ever gets a server error, and the admin is for staff only."""
+/healthz, nobody ever gets a server error, the admin is for staff only, and a reference data
+administrator reaches only their group's models and never a superuser's account."""
 
 import re
 
 import pytest
-from django.urls import URLPattern, URLResolver, get_resolver
+from django.contrib import admin
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from adoption.accounts.apps import REFERENCE_ADMIN_MODELS
+from tests.factories import ReferenceAdminFactory
 from tests.integration.conftest import signed_in
 
 pytestmark = pytest.mark.django_db
 
 # The two sign-in pages (the service's and the admin's) and the health check.
 PUBLIC = {"/healthz", "/accounts/login/", "/admin/login/"}
+
+# The admin's list page of each model the reference data administrators' group maintains.
+REFERENCE_ADMIN_PAGES = {
+    f"/admin/{app_label}/{model_name}/"
+    for app_label, model_names in REFERENCE_ADMIN_MODELS.items()
+    for model_name in model_names
+}
 
 
 def flatten(patterns, prefix=""):
@@ -30,6 +41,7 @@ def concrete(route, world):
         if "(?" in route:
             return None
     pk = world.adoption_a.pk if route.startswith("adoptions/") else world.barrier_a.pk
+    route = re.sub(r"<public_id:\w+>", world.barrier_a.public_id, route)
     url = re.sub(r"<int:\w+>", str(pk), route)
     url = re.sub(r"<path:object_id>", str(world.barrier_a.pk), url)
     url = re.sub(r"<(?:\w+:)?\w+>", "1", url)
@@ -72,3 +84,26 @@ def test_no_url_fails_for_any_role(client, world, role):
             assert response.status_code in (302, 404), url
             if response.status_code == 302:
                 assert response["Location"].startswith("/admin/login/"), url
+
+
+def test_reference_admin_reaches_only_their_groups_models(client, world):
+    signed_in(client, ReferenceAdminFactory())
+    registered = {
+        f"/admin/{m._meta.app_label}/{m._meta.model_name}/" for m in admin.site._registry
+    }
+    maintained = sorted(registered & REFERENCE_ADMIN_PAGES)
+    outside = tuple(registered - REFERENCE_ADMIN_PAGES)
+    urls = [url for url in every_url(world) if not url.endswith("/logout/")]
+    assert any(url.startswith(outside) for url in urls), "the walk should reach other models"
+
+    for url in urls:
+        response = client.get(url)
+        assert response.status_code < 500, url
+        if url.startswith(outside):
+            assert response.status_code != 200, url
+    for page in maintained:
+        assert client.get(page).status_code == 200, page
+        assert client.get(page + "add/").status_code == 200, page
+    for view in ("change", "password_change", "history", "delete"):
+        response = client.get(reverse(f"admin:auth_user_{view}", args=[world.admin.pk]))
+        assert response.status_code in (302, 403, 404), view
