@@ -16,4 +16,5 @@ RUN DEBUG=false SECRET_KEY=collectstatic-only python manage.py collectstatic --n
 USER spreadwatch
 
 EXPOSE 8000
-CMD ["gunicorn", "adoption.config.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
+# Server settings (workers, threads, timeouts, limits, logs): adoption/config/gunicorn.py.
+CMD ["gunicorn", "-c", "adoption/config/gunicorn.py", "adoption.config.wsgi"]

@@ -3,11 +3,14 @@
 #   make test   set up and run the test suite (SQLite; set DATABASE_URL=postgres://… for PostgreSQL)
 #   make check  formatting, lint, migrations and Django's checks
 #   make bench  benchmarks (see bench/README.md)
+#   make audit  known vulnerabilities in the installed dependencies (pip-audit; needs network)
 
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+AUDIT_STAMP := $(VENV)/.installed-audit
+AUDIT_REQUIREMENTS := $(VENV)/audit-requirements.txt
 PYTEST_ARGS ?=
 
 # Development defaults for `make run`; production reads the same variables from its environment.
@@ -16,7 +19,7 @@ RUN_ENV := DEBUG=true
 TEST_ENV := DEBUG=false SECRET_KEY=test-only-secret-key TESTING=true SECURE_SSL_REDIRECT=false \
 	CONN_MAX_AGE=0 DJANGO_ALLOW_ASYNC_UNSAFE=true
 
-.PHONY: install run test check format bench clean
+.PHONY: install run test check format bench audit clean
 
 $(STAMP): pyproject.toml
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -49,6 +52,18 @@ format: $(STAMP)
 
 bench: $(STAMP)
 	bench/run
+
+$(AUDIT_STAMP): $(STAMP)
+	$(BIN)/pip install --quiet -e ".[dev,audit]"
+	touch $(AUDIT_STAMP)
+
+# Every package installed in .venv (runtime and dev dependencies, pip-audit's own; not the
+# project itself, nor the venv's pip and setuptools) at its installed version, checked against
+# PyPI's vulnerability feed.
+# --strict fails when a package cannot be checked (no network, say) instead of skipping it.
+audit: $(AUDIT_STAMP)
+	$(BIN)/pip freeze --exclude-editable > $(AUDIT_REQUIREMENTS)
+	$(BIN)/pip-audit --strict --no-deps --disable-pip -r $(AUDIT_REQUIREMENTS)
 
 clean:
 	rm -rf $(VENV) staticfiles spreadwatch.sqlite3* .pytest_cache

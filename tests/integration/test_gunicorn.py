@@ -1,7 +1,9 @@
 """The production pieces of docker-compose.yml, run directly: collectstatic with WhiteNoise's
-manifest storage, then gunicorn serving the app with DEBUG off against the test database."""
+manifest storage, then gunicorn started from its production settings file
+(adoption/config/gunicorn.py) serving the app with DEBUG off against the test database."""
 
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -9,6 +11,7 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from django.db import connection
@@ -34,10 +37,10 @@ def database_url():
     return f"postgres://{user}{password}@{host}:{port}/{settings['NAME']}"
 
 
-def fetch(url, headers=None):
+def fetch(url, headers=None, timeout=5):
     try:
         request = urllib.request.Request(url, headers=headers or {})
-        with urllib.request.urlopen(request, timeout=5) as response:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
             return response.status, response.headers, response.read()
     except urllib.error.HTTPError as error:
         return error.code, error.headers, error.read()
@@ -58,6 +61,9 @@ def production_server(tmp_path):
         "STATIC_ROOT": str(tmp_path / "static"),
         "DATABASE_URL": database_url(),
         "CONN_MAX_AGE": "0",
+        "GUNICORN_BIND": f"127.0.0.1:{port}",
+        # Fewer processes than production starts quicker; threads per worker stay as shipped.
+        "WEB_CONCURRENCY": "2",
     }
     subprocess.run(
         [sys.executable, "manage.py", "collectstatic", "--no-input", "-v0"],
@@ -65,31 +71,38 @@ def production_server(tmp_path):
         env=env,
         check=True,
     )
-    server = subprocess.Popen(
-        [
-            str(Path(sys.executable).parent / "gunicorn"),
-            "adoption.config.wsgi",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            "2",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
+    log = tmp_path / "gunicorn.log"
+    with log.open("wb") as log_file:
+        server = subprocess.Popen(
+            [
+                str(Path(sys.executable).parent / "gunicorn"),
+                "-c",
+                "adoption/config/gunicorn.py",
+                "adoption.config.wsgi",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=log_file,
+        )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
+    while True:
         try:
             fetch(base + "/healthz")
             break
         except OSError:
+            if server.poll() is not None or time.monotonic() > deadline:
+                server.kill()
+                pytest.fail("gunicorn did not start:\n" + log.read_text())
             time.sleep(0.2)
     yield base
-    server.terminate()
-    server.wait(timeout=10)
+    server.send_signal(signal.SIGINT)  # quick shutdown: nothing is left to finish
+    try:
+        server.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        server.kill()
+        server.wait()
 
 
 def test_gunicorn_serves_health_login_and_static_files(production_server):
@@ -128,6 +141,35 @@ def test_gunicorn_hides_errors_and_redirects_anonymous_users(production_server):
         opener.open(request, timeout=5)
     assert redirect.value.code == 302
     assert redirect.value.headers["Location"].startswith("/accounts/login/")
+
+
+def timed_health_check(base):
+    """The status of GET /healthz and the seconds it took (status None: no answer in 2 s)."""
+    start = time.monotonic()
+    try:
+        status, _, _ = fetch(base + "/healthz", timeout=2)
+    except OSError:
+        status = None
+    return status, time.monotonic() - start
+
+
+def test_gunicorn_answers_health_checks_while_slow_clients_trickle_headers(production_server):
+    port = urlsplit(production_server).port
+    slow_clients = [socket.create_connection(("127.0.0.1", port), timeout=5) for _ in range(8)]
+    try:
+        for client in slow_clients:
+            client.sendall(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+        # Each client sends one more header line a second and never ends its headers.
+        for line in range(3):
+            time.sleep(1)
+            for client in slow_clients:
+                client.sendall(b"X-Slow-%d: 1\r\n" % line)
+            status, seconds = timed_health_check(production_server)
+            assert status == 200, f"/healthz gave no answer within 2 s after {line + 1} s"
+            assert seconds < 2
+    finally:
+        for client in slow_clients:
+            client.close()
 
 
 class NoRedirect(urllib.request.HTTPRedirectHandler):
