@@ -89,7 +89,13 @@ class AdoptionSerializer(serializers.ModelSerializer):
         return adoption.is_stalled()
 
 
+def public_id(source="public_id"):
+    """Barriers and actions are known by their random public ids, never their keys."""
+    return serializers.CharField(source=source, read_only=True)
+
+
 class BarrierSerializer(serializers.ModelSerializer):
+    id = public_id()
     organisation = ods_code()
     category = serializers.SlugRelatedField(slug_field="slug", read_only=True)
     partners = ods_code(many=True)
@@ -122,6 +128,8 @@ class BarrierSerializer(serializers.ModelSerializer):
 
 
 class EnablerActionSerializer(serializers.ModelSerializer):
+    id = public_id()
+    barrier = public_id("barrier_public_id")
     enabler_type = serializers.SlugRelatedField(slug_field="slug", read_only=True)
 
     class Meta:

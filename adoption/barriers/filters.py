@@ -3,10 +3,12 @@ barriers belong to an organisation and an innovation, so the organisation and in
 filters are defined once, in `PlaceAndInnovationFilter`."""
 
 import django_filters
+from django.core.validators import RegexValidator
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
 from adoption.barriers.models import (
+    PUBLIC_ID_PATTERN,
     ActionOutcome,
     Adoption,
     Barrier,
@@ -118,7 +120,13 @@ class AdoptionFilter(PlaceAndInnovationFilter):
 
 
 class EnablerActionFilter(django_filters.FilterSet):
-    barrier = django_filters.NumberFilter(field_name="barrier_id", min_value=1)
+    barrier = django_filters.CharFilter(
+        field_name="barrier__public_id",
+        label="Barrier (its public id)",
+        validators=[
+            RegexValidator(f"^{PUBLIC_ID_PATTERN}$", "Enter a barrier's 16-character public id.")
+        ],
+    )
     enabler_type = django_filters.ModelChoiceFilter(
         queryset=EnablerType.objects.all(), to_field_name="slug"
     )

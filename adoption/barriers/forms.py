@@ -75,10 +75,28 @@ class OrganisationCodesField(forms.CharField):
         return [found[code] for code in codes]
 
 
+NEWER_THAN_SAVED = (
+    "This form says it was opened at a version of the record that has never been saved. "
+    "Open the page again and make your change from there."
+)
+
+
+def version_field():
+    """The version of the record a form was opened at, for the no-lost-updates check."""
+    return forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+
+def check_version(version, saved):
+    """A version newer than the one saved was not opened from this service."""
+    if version is not None and saved is not None and version > saved:
+        raise forms.ValidationError(NEWER_THAN_SAVED, code="unknown_version")
+    return version
+
+
 class VersionedForm(forms.ModelForm):
     """Carries the version of the record the form was opened at, for the no-lost-updates check."""
 
-    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    version = version_field()
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -86,6 +104,9 @@ class VersionedForm(forms.ModelForm):
             del self.fields["version"]
         elif not self.is_bound:
             self.initial["version"] = self.instance.version
+
+    def clean_version(self):
+        return check_version(self.cleaned_data.get("version"), self.instance.version)
 
 
 class BarrierForm(VersionedForm):
@@ -293,4 +314,7 @@ class StageForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="What happened, for example “business case approved by the board”.",
     )
-    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    version = version_field()
+
+    def clean_version(self):
+        return check_version(self.cleaned_data.get("version"), self.initial.get("version"))

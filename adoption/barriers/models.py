@@ -1,6 +1,7 @@
 """Adoption of innovations at organisations, the barriers that block it and what was done."""
 
 import datetime
+import secrets
 from decimal import Decimal
 
 from django.conf import settings
@@ -20,6 +21,21 @@ MONEY_VALIDATORS = [
     MinValueValidator(0, "Enter an amount of £0 or more."),
     MaxValueValidator(MAX_GBP, "Enter an amount no larger than £1,000,000,000 (£1bn)."),
 ]
+
+
+def new_public_id():
+    """A random id for URLs, the API and downloads. Primary keys are sequential, so gaps
+    between the ones a user sees would count the confidential records they may not see."""
+    return secrets.token_hex(8)
+
+
+PUBLIC_ID_PATTERN = "[0-9a-f]{16}"
+
+
+def public_id_field():
+    return models.CharField(
+        "public id", max_length=16, unique=True, default=new_public_id, editable=False
+    )
 
 
 class NasssDomain(models.TextChoices):
@@ -273,6 +289,7 @@ class BarrierQuerySet(models.QuerySet):
 
 
 class Barrier(models.Model):
+    public_id = public_id_field()
     innovation = models.ForeignKey(Innovation, on_delete=models.PROTECT, related_name="barriers")
     organisation = models.ForeignKey(
         Organisation,
@@ -349,7 +366,7 @@ class Barrier(models.Model):
     objects = BarrierQuerySet.as_manager()
 
     class Meta:
-        ordering = ["-identified_on", "-id"]
+        ordering = ["-identified_on", "-public_id"]
         indexes = [
             models.Index(fields=["innovation", "status"], name="barrier_innovation_status_idx"),
             # An organisation's open barriers, and those due for review in a region or ICB.
@@ -362,7 +379,8 @@ class Barrier(models.Model):
                 fields=["organisation", "innovation", "category"], name="barrier_org_inn_cat_idx"
             ),
             models.Index(fields=["category", "status"], name="barrier_category_status_idx"),
-            models.Index(fields=["identified_on", "id"], name="barrier_identified_idx"),
+            # The register's and the API's keyset pages.
+            models.Index(fields=["identified_on", "public_id"], name="barrier_identified_idx"),
             models.Index(fields=["resolved_on"], name="barrier_resolved_idx"),
             models.Index(fields=["status", "next_review_on"], name="barrier_review_idx"),
             # Savings elsewhere reads only the tenth of barriers whose savings land elsewhere,
@@ -425,7 +443,7 @@ class Barrier(models.Model):
         ).update(innovation_id=self.innovation_id, organisation_id=self.organisation_id)
 
     def get_absolute_url(self):
-        return reverse("admin:barriers_barrier_change", args=[self.pk])
+        return reverse("barrier-detail", args=[self.public_id])
 
     def clean(self):
         errors = {}
@@ -472,6 +490,7 @@ class ActionOutcome(models.TextChoices):
 
 
 class EnablerAction(models.Model):
+    public_id = public_id_field()
     barrier = models.ForeignKey(Barrier, on_delete=models.CASCADE, related_name="actions")
     # Copied from the barrier on every save of either, so that actions are listed by
     # innovation or organisation from their own index.
@@ -505,7 +524,7 @@ class EnablerAction(models.Model):
         ordering = ["started_on", "id"]
         indexes = [
             models.Index(fields=["enabler_type", "outcome"], name="action_type_outcome_idx"),
-            models.Index(fields=["started_on", "id"], name="action_started_idx"),
+            models.Index(fields=["started_on", "public_id"], name="action_started_idx"),
             models.Index(fields=["innovation", "id"], name="action_innovation_idx"),
             models.Index(fields=["organisation", "id"], name="action_organisation_idx"),
         ]

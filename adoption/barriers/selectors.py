@@ -110,12 +110,12 @@ def register_queryset(access):
     """Every barrier the user may see, with what the register shows, newest first."""
     return access.visible_barriers(
         Barrier.objects.select_related("innovation", "organisation", "category").order_by(
-            "-identified_on", "-id"
+            "-identified_on", "-public_id"
         )
     )
 
 
-def barrier_for(access, pk):
+def barrier_for(access, public_id):
     """The barrier, or 404 when it does not exist or is confidential to another organisation."""
     barrier = (
         Barrier.objects.select_related(
@@ -127,7 +127,7 @@ def barrier_for(access, pk):
             "savings_organisation",
             "reported_by",
         )
-        .filter(pk=pk)
+        .filter(public_id=public_id)
         .first()
     )
     if barrier is None or not access.may_view_barrier(barrier):
@@ -264,7 +264,7 @@ def who_has_solved(access, barrier):
 
 
 BARRIER_EXPORT_COLUMNS = [
-    ("id", "Barrier"),
+    ("public_id", "Barrier"),
     ("identified_on", "Identified"),
     ("resolved_on", "Resolved"),
     ("status", "Status"),

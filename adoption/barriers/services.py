@@ -108,18 +108,31 @@ def _lock_current(model, instance, expected_version):
     return current
 
 
-@transaction.atomic
-def record_barrier(*, by, fields, partners=()):
-    """Log a new barrier. The adoption it blocks is created (at 'exploring') when the
-    organisation had not recorded one, and any 'no current barrier' mark on it is cleared."""
-    barrier = Barrier(**fields, reported_by=by)
-    barrier.full_clean(exclude=["partners"])
-    _stamp_history(barrier, by=by, reason="Barrier logged")
-    barrier.save()
-    barrier.partners.set(partners)
-    adoption = Adoption.objects.filter(
-        innovation=barrier.innovation, organisation=barrier.organisation
-    ).first()
+# Locks. Every write takes the row locks it needs before its first save: a save also updates
+# shared rows (the tallies, the figures' data version), so a lock taken after a save could wait
+# on a writer that is itself waiting for those shared rows. A barrier is locked before its
+# actions are written, and an adoption before a barrier is saved for it.
+
+
+def _lock_barrier(pk):
+    return Barrier.objects.select_for_update().get(pk=pk)
+
+
+def _lock_adoption_of(barrier):
+    """The adoption a barrier blocks, locked; None if the organisation has not recorded one."""
+    return (
+        Adoption.objects.select_for_update()
+        .filter(innovation_id=barrier.innovation_id, organisation_id=barrier.organisation_id)
+        .first()
+    )
+
+
+def _show_on_adoption(*, by, barrier, adoption):
+    """What a visible barrier says about its adoption (locked beforehand): the organisation is
+    at least exploring the innovation, and something blocks it now. A confidential barrier
+    says nothing to anyone outside its organisation, so this waits until it is not."""
+    if barrier.is_confidential:
+        return
     if adoption is None:
         create_adoption(
             by=by,
@@ -130,26 +143,51 @@ def record_barrier(*, by, fields, partners=()):
             ),
             note="Recorded when a barrier was logged",
         )
-    elif adoption.no_barrier_confirmed_on is not None:
+    elif adoption.no_barrier_confirmed_on is not None and barrier.is_open:
         adoption.no_barrier_confirmed_on = None
         adoption.version += 1
         _stamp_history(adoption, by=by, reason="Barrier logged")
         adoption.save(update_fields=["no_barrier_confirmed_on", "version", "updated_at"])
+
+
+@transaction.atomic
+def record_barrier(*, by, fields, partners=()):
+    """Log a new barrier. Unless it is confidential, the adoption it blocks is created (at
+    'exploring') when the organisation had not recorded one, and any 'no current barrier'
+    mark on it is cleared."""
+    barrier = Barrier(**fields, reported_by=by)
+    barrier.full_clean(exclude=["partners"])
+    adoption = None if barrier.is_confidential else _lock_adoption_of(barrier)
+    _stamp_history(barrier, by=by, reason="Barrier logged")
+    barrier.save()
+    barrier.partners.set(partners)
+    _show_on_adoption(by=by, barrier=barrier, adoption=adoption)
     return barrier
 
 
 @transaction.atomic
 def update_barrier(*, by, barrier, fields, partners=None, expected_version):
-    """Apply an edit made from `expected_version`; StaleEdit if someone saved in between."""
+    """Apply an edit made from `expected_version`; StaleEdit if someone saved in between. A
+    barrier that stops being confidential, or moves to another adoption, now shows on it."""
     current = _lock_current(Barrier, barrier, expected_version)
+    shown_on = (
+        None if current.is_confidential else (current.innovation_id, current.organisation_id)
+    )
     for name, value in fields.items():
         setattr(current, name, value)
     current.full_clean(exclude=["partners"])
+    newly_shown = not current.is_confidential and shown_on != (
+        current.innovation_id,
+        current.organisation_id,
+    )
+    adoption = _lock_adoption_of(current) if newly_shown else None
     current.version += 1
     _stamp_history(current, by=by, reason="Barrier edited")
     current.save()
     if partners is not None:
         current.partners.set(partners)
+    if newly_shown:
+        _show_on_adoption(by=by, barrier=current, adoption=adoption)
     return current
 
 
@@ -169,12 +207,12 @@ def change_barrier_status(*, by, barrier, status, resolved_on=None, expected_ver
 def record_enabler_action(*, by, barrier, fields):
     """Record what was done about a barrier. An action under way moves an open barrier to
     'being addressed'."""
-    action = EnablerAction(**fields, barrier=barrier, created_by=by)
+    current = _lock_barrier(barrier.pk)
+    action = EnablerAction(**fields, barrier=current, created_by=by)
     action.full_clean()
     _stamp_history(action, by=by, reason="Action recorded")
     action.save()
-    if barrier.status == BarrierStatus.OPEN and action.outcome == ActionOutcome.IN_PROGRESS:
-        current = Barrier.objects.select_for_update().get(pk=barrier.pk)
+    if current.status == BarrierStatus.OPEN and action.outcome == ActionOutcome.IN_PROGRESS:
         current.status = BarrierStatus.BEING_ADDRESSED
         current.version += 1
         _stamp_history(current, by=by, reason="Action under way")

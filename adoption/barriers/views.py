@@ -111,7 +111,7 @@ def barrier_create(request):
             fields=_barrier_fields(form),
             partners=form.cleaned_data["partners"],
         )
-        messages.success(request, f"Barrier {barrier.pk} logged.")
+        messages.success(request, f"Barrier {barrier.public_id} logged.")
         return redirect(barrier_url(barrier))
     status = BAD_INPUT if form.is_bound else 200
     return render(
@@ -128,13 +128,13 @@ def _initial_from(request):
 
 
 def barrier_url(barrier):
-    return reverse("barrier-detail", args=[barrier.pk])
+    return reverse("barrier-detail", args=[barrier.public_id])
 
 
 @require_http_methods(["GET", "HEAD"])
-def barrier_detail(request, pk):
+def barrier_detail(request, public_id):
     access = access_for(request)
-    barrier = selectors.barrier_for(access, pk)
+    barrier = selectors.barrier_for(access, public_id)
     context = {
         "barrier": barrier,
         "actions": selectors.barrier_actions(barrier),
@@ -147,9 +147,9 @@ def barrier_detail(request, pk):
     return render(request, "barriers/barrier_detail.html", context)
 
 
-def _changeable_barrier(request, pk):
+def _changeable_barrier(request, public_id):
     access = access_for(request)
-    barrier = selectors.barrier_for(access, pk)
+    barrier = selectors.barrier_for(access, public_id)
     if not access.may_change_barrier(barrier):
         raise PermissionDenied(
             "Only the reporting organisation's innovation lead may change this."
@@ -187,8 +187,8 @@ def _edit_barrier(request, barrier, form, *, save, saved, template, **form_kwarg
 
 
 @require_http_methods(["GET", "POST"])
-def barrier_edit(request, pk):
-    access, barrier = _changeable_barrier(request, pk)
+def barrier_edit(request, public_id):
+    access, barrier = _changeable_barrier(request, public_id)
     form = BarrierForm(
         request.POST or None,
         instance=barrier,
@@ -213,8 +213,8 @@ def barrier_edit(request, pk):
 
 
 @require_http_methods(["GET", "POST"])
-def barrier_status(request, pk):
-    _, barrier = _changeable_barrier(request, pk)
+def barrier_status(request, public_id):
+    _, barrier = _changeable_barrier(request, public_id)
     return _edit_barrier(
         request,
         barrier,
@@ -232,8 +232,8 @@ def barrier_status(request, pk):
 
 
 @require_http_methods(["GET", "POST"])
-def action_create(request, pk):
-    _, barrier = _changeable_barrier(request, pk)
+def action_create(request, public_id):
+    _, barrier = _changeable_barrier(request, public_id)
     form = EnablerActionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         services.record_enabler_action(by=request.user, barrier=barrier, fields=form.cleaned_data)

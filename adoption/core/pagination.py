@@ -3,12 +3,16 @@ estimated counts for large results."""
 
 import datetime
 import json
+import re
 from dataclasses import dataclass
 
 from django.core.paginator import Paginator
 from django.db import connections
 from django.db.models import Q
 from django.utils.functional import cached_property
+
+# Rows are told apart within a day by their public id, a short hexadecimal string.
+PUBLIC_ID_PATTERN = "[0-9a-f]{1,32}"
 
 # Below this many rows an exact COUNT is cheap enough to run.
 EXACT_COUNT_BELOW = 10_000
@@ -77,29 +81,31 @@ class KeysetPage:
 
 
 def encode_cursor(row):
-    return f"{row.identified_on.isoformat()}.{row.pk}"
+    return f"{row.identified_on.isoformat()}.{row.public_id}"
 
 
 def decode_cursor(text):
     try:
-        day, pk = text.split(".")
-        return datetime.date.fromisoformat(day), int(pk)
+        day, public_id = text.split(".")
+        if not re.fullmatch(PUBLIC_ID_PATTERN, public_id):
+            raise ValueError(public_id)
+        return datetime.date.fromisoformat(day), public_id
     except ValueError:
         raise BadCursor(f"{text!r} is not a page position.") from None
 
 
 def newest_first_page(queryset, *, after=None, before=None, size=50):
-    """One page of rows ordered newest first by (identified_on, id), starting after or ending
-    before a cursor: an index range scan however deep the page."""
+    """One page of rows ordered newest first by (identified_on, public_id), starting after or
+    ending before a cursor: an index range scan however deep the page."""
     if after and before:
         raise BadCursor("Give either after or before, not both.")
     if before:
-        day, pk = decode_cursor(before)
+        day, public_id = decode_cursor(before)
         rows = list(
             # The first condition bounds an index range scan; the second trims the boundary day.
             queryset.filter(
-                Q(identified_on__gte=day), Q(identified_on__gt=day) | Q(id__gt=pk)
-            ).order_by("identified_on", "id")[: size + 1]
+                Q(identified_on__gte=day), Q(identified_on__gt=day) | Q(public_id__gt=public_id)
+            ).order_by("identified_on", "public_id")[: size + 1]
         )
         more_before = len(rows) > size
         rows = list(reversed(rows[:size]))
@@ -108,11 +114,11 @@ def newest_first_page(queryset, *, after=None, before=None, size=50):
             next_cursor=encode_cursor(rows[-1]) if rows else None,
             previous_cursor=encode_cursor(rows[0]) if rows and more_before else None,
         )
-    ordered = queryset.order_by("-identified_on", "-id")
+    ordered = queryset.order_by("-identified_on", "-public_id")
     if after:
-        day, pk = decode_cursor(after)
+        day, public_id = decode_cursor(after)
         ordered = ordered.filter(
-            Q(identified_on__lte=day), Q(identified_on__lt=day) | Q(id__lt=pk)
+            Q(identified_on__lte=day), Q(identified_on__lt=day) | Q(public_id__lt=public_id)
         )
     rows = list(ordered[: size + 1])
     more_after = len(rows) > size

@@ -70,7 +70,7 @@ def test_forms_work_without_javascript(no_js_session, world):
 )
 def test_pages_have_no_accessibility_violations(session, world, resolved_elsewhere, path):
     session.sign_in("lead_a")
-    pk = world.barrier_a.pk
+    pk = world.barrier_a.public_id
     path = {
         "barrier": f"/barriers/{pk}/",
         "edit": f"/barriers/{pk}/edit/",

@@ -53,7 +53,7 @@ def test_lead_logs_a_barrier(client, world):
 
     barrier = Barrier.objects.latest("id")
     assert response.status_code == 302
-    assert response["Location"] == f"/barriers/{barrier.pk}/"
+    assert response["Location"] == f"/barriers/{barrier.public_id}/"
     assert (barrier.organisation, barrier.reported_by) == (world.trust_a, world.lead_a)
     assert barrier.savings_organisation == world.pcn
     assert barrier.next_review_on == barrier.identified_on + datetime.timedelta(days=90)
@@ -161,7 +161,7 @@ def test_text_is_escaped_on_output(client, world):
     )
     barrier = Barrier.objects.latest("id")
 
-    page = client.get(f"/barriers/{barrier.pk}/").content.decode()
+    page = client.get(f"/barriers/{barrier.public_id}/").content.decode()
 
     assert "<script>alert" not in page
     assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; more" in page
@@ -184,14 +184,14 @@ def edit_data(world, barrier, **overrides):
 def test_edit_records_who_changed_what(client, world):
     barrier = world.barrier_a
     signed_in(client, world.lead_a).post(
-        f"/barriers/{barrier.pk}/edit/", edit_data(world, barrier, severity="4")
+        f"/barriers/{barrier.public_id}/edit/", edit_data(world, barrier, severity="4")
     )
 
     barrier.refresh_from_db()
     assert (barrier.severity, barrier.version) == (4, 2)
     latest = barrier.history.first()
     assert latest.history_user == world.lead_a
-    page = client.get(f"/barriers/{barrier.pk}/").content.decode()
+    page = client.get(f"/barriers/{barrier.public_id}/").content.decode()
     assert "Alex Lead" in page
     assert "Severity: Moderate → Critical" in page
 
@@ -206,7 +206,9 @@ def test_second_editor_is_told_not_overwritten(client, world, django_user_model)
         expected_version=1,
     )
 
-    response = signed_in(client, world.lead_a).post(f"/barriers/{barrier.pk}/edit/", opened_at)
+    response = signed_in(client, world.lead_a).post(
+        f"/barriers/{barrier.public_id}/edit/", opened_at
+    )
 
     assert response.status_code == 409
     barrier.refresh_from_db()
@@ -218,7 +220,7 @@ def test_second_editor_is_told_not_overwritten(client, world, django_user_model)
     assert str(response.context["form"]["version"].value()) == "2"
 
     # Saving again from the re-based form applies the user's change on top.
-    again = client.post(f"/barriers/{barrier.pk}/edit/", opened_at | {"version": "2"})
+    again = client.post(f"/barriers/{barrier.public_id}/edit/", opened_at | {"version": "2"})
     assert again.status_code == 302
     barrier.refresh_from_db()
     assert (barrier.description, barrier.version) == ("My edit, made from version 1", 3)
@@ -231,7 +233,7 @@ def test_status_change_from_stale_version_refused(client, world):
     )
 
     response = signed_in(client, world.lead_a).post(
-        f"/barriers/{barrier.pk}/status/",
+        f"/barriers/{barrier.public_id}/status/",
         {"status": "resolved", "resolved_on": TODAY.isoformat(), "version": "1"},
     )
 
@@ -242,7 +244,7 @@ def test_status_change_from_stale_version_refused(client, world):
 
 def test_resolving_without_a_date_uses_today(client, world):
     signed_in(client, world.lead_a).post(
-        f"/barriers/{world.barrier_a.pk}/status/",
+        f"/barriers/{world.barrier_a.public_id}/status/",
         {"status": "resolved", "resolved_on": "", "version": "1"},
     )
 
@@ -254,7 +256,7 @@ def test_recording_an_action_moves_an_open_barrier_to_being_addressed(client, wo
     from tests.factories import enabler
 
     response = signed_in(client, world.lead_a).post(
-        f"/barriers/{world.barrier_a.pk}/actions/new/",
+        f"/barriers/{world.barrier_a.public_id}/actions/new/",
         {
             "enabler_type": enabler("risk-sharing").pk,
             "owner": "Finance director",
@@ -298,7 +300,7 @@ def test_bad_action_refused(client, world, overrides, field):
     } | overrides
 
     response = signed_in(client, world.lead_a).post(
-        f"/barriers/{world.barrier_a.pk}/actions/new/", data
+        f"/barriers/{world.barrier_a.public_id}/actions/new/", data
     )
 
     assert response.status_code == 400
@@ -401,11 +403,11 @@ def test_register_filters_narrow_the_list(client, world):
 def test_history_shows_partner_and_related_record_changes(client, world):
     barrier = world.barrier_a
     signed_in(client, world.lead_a).post(
-        f"/barriers/{barrier.pk}/edit/",
+        f"/barriers/{barrier.public_id}/edit/",
         edit_data(world, barrier, partners="RBB, RCC", category=category("procurement").pk),
     )
 
-    page = client.get(f"/barriers/{barrier.pk}/").content.decode()
+    page = client.get(f"/barriers/{barrier.public_id}/").content.decode()
 
     assert "Other organisations involved: — → RBB, RCC" in page
     assert "Silo working → Procurement" in page
@@ -421,7 +423,9 @@ def test_register_pages_through_every_barrier_once_each_way(client, world):
             identified_on=datetime.date(2025, 1, 1) + datetime.timedelta(days=day % 40),
         )
     signed_in(client, world.lead_a)
-    expected = list(Barrier.objects.order_by("-identified_on", "-id").values_list("id", flat=True))
+    expected = list(
+        Barrier.objects.order_by("-identified_on", "-public_id").values_list("id", flat=True)
+    )
 
     seen, pages, url = [], [], "/barriers/"
     while url:
@@ -441,3 +445,30 @@ def test_register_refuses_a_malformed_page_position(client, world):
 
     assert response.status_code == 400
     assert "is not a page position" in response.content.decode()
+
+
+def test_edit_claiming_a_version_never_saved_is_refused_with_a_message(client, world):
+    barrier = world.barrier_a
+    forged = edit_data(world, barrier, severity="4") | {"version": str(barrier.version + 5)}
+
+    response = signed_in(client, world.lead_a).post(f"/barriers/{barrier.public_id}/edit/", forged)
+
+    assert response.status_code == 400
+    assert "never been saved" in error_for(response, "version")[0]
+    assert "never been saved" in response.content.decode()
+    barrier.refresh_from_db()
+    assert barrier.severity != 4
+
+
+def test_stage_update_claiming_a_version_never_saved_is_refused(client, world):
+    adoption = world.adoption_a
+
+    response = signed_in(client, world.lead_a).post(
+        f"/adoptions/{adoption.pk}/",
+        {"stage": "piloting", "note": "", "changed_on": "", "version": adoption.version + 1},
+    )
+
+    assert response.status_code == 400
+    assert "never been saved" in response.content.decode()
+    adoption.refresh_from_db()
+    assert adoption.stage == "exploring"

@@ -25,7 +25,7 @@ def test_export_equals_the_filtered_register(client, world):
     exported = read(client.get("/barriers/export.csv" + query))
     on_page = client.get("/barriers/" + query).context["page"].rows
 
-    assert [int(row["Barrier"]) for row in exported] == [b.pk for b in on_page]
+    assert [row["Barrier"] for row in exported] == [b.public_id for b in on_page]
     assert {row["Organisation ODS code"] for row in exported} == {"RAA"}
 
 
@@ -34,9 +34,9 @@ def test_export_leaves_out_other_organisations_confidential_barriers(client, wor
 
     exported = read(client.get("/barriers/export.csv"))
 
-    ids = {int(row["Barrier"]) for row in exported}
-    assert world.confidential_a.pk not in ids
-    assert {world.barrier_a.pk, world.barrier_b.pk} <= ids
+    ids = {row["Barrier"] for row in exported}
+    assert world.confidential_a.public_id not in ids
+    assert {world.barrier_a.public_id, world.barrier_b.public_id} <= ids
 
 
 @pytest.mark.parametrize("start", ["=", "+", "-", "@"])
@@ -50,7 +50,7 @@ def test_cells_a_spreadsheet_would_run_are_neutralised(client, world, start):
 
     exported = read(client.get("/barriers/export.csv"))
 
-    row = next(r for r in exported if int(r["Barrier"]) == barrier.pk)
+    row = next(r for r in exported if r["Barrier"] == barrier.public_id)
     assert row["Description"] == f"'{barrier.description}"
 
 

@@ -13,7 +13,7 @@ ROLES = ["anonymous", "lead_a", "lead_b", "national", "admin"]
 
 
 def url_for(world, name):
-    a, conf = world.barrier_a.pk, world.confidential_a.pk
+    a, conf = world.barrier_a.public_id, world.confidential_a.public_id
     return {
         "home": "/",
         "register": "/barriers/",
@@ -126,9 +126,9 @@ def test_register_shows_confidential_barriers_to_their_organisation_and_national
 
 
 def test_who_has_solved_this_respects_confidentiality(client, world, resolved_elsewhere):
-    as_b = signed_in(client, world.lead_b).get(f"/barriers/{world.barrier_b.pk}/")
+    as_b = signed_in(client, world.lead_b).get(f"/barriers/{world.barrier_b.public_id}/")
     client.logout()
-    as_national = signed_in(client, world.national).get(f"/barriers/{world.barrier_b.pk}/")
+    as_national = signed_in(client, world.national).get(f"/barriers/{world.barrier_b.public_id}/")
 
     assert resolved_elsewhere not in as_b.context["solved_elsewhere"]
     assert resolved_elsewhere in as_national.context["solved_elsewhere"]
@@ -155,7 +155,7 @@ def test_who_has_solved_this_lists_resolutions_with_enabler_and_days(client, wor
         completed_on=datetime.date(2025, 2, 15),
     )
 
-    response = signed_in(client, world.lead_a).get(f"/barriers/{world.barrier_a.pk}/")
+    response = signed_in(client, world.lead_a).get(f"/barriers/{world.barrier_a.public_id}/")
 
     assert [b.pk for b in response.context["solved_elsewhere"]] == [solved.pk]
     page = response.content.decode()

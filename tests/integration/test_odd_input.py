@@ -100,3 +100,20 @@ def test_odd_form_input_is_refused_not_an_error(client, world, overrides):
 
     assert response.status_code == 400
     assert Barrier.objects.count() == before
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/dashboard/organisations/%00/",
+        "/api/v1/dashboards/organisations/%00/",
+        "/api/v1/organisations/%00/",
+        "/barriers/?organisation=%00",
+        "/api/v1/barriers/?organisation=RA%00A",
+        "/dashboard/?region=Y56%00",
+    ],
+)
+def test_a_nul_in_the_address_is_refused(client, world, url):
+    response = signed_in(client, world.national).get(url)
+
+    assert response.status_code == 400

@@ -65,7 +65,7 @@ def test_barrier_detail_queries_independent_of_actions_and_history(client, world
 
     signed_in(client, world.lead_a)
     barrier = world.barrier_a
-    url = f"/barriers/{barrier.pk}/"
+    url = f"/barriers/{barrier.public_id}/"
     EnablerActionFactory(barrier=barrier)
     small = queries(client, url)
 
