@@ -41,3 +41,20 @@ class Membership(models.Model):
 
     def __str__(self):
         return f"{self.user} — {self.get_role_display()} at {self.organisation}"
+
+
+class SignInThrottle(models.Model):
+    """Recent failed sign-ins counted under one key: an account, or an account from one
+    address (see adoption/accounts/throttle.py).
+
+    An attempt is counted before its password is checked and taken off again if it succeeds,
+    so `failures` includes attempts still being checked. The key is a keyed digest (HMAC with
+    SECRET_KEY): what people type as a username is not stored.
+    """
+
+    digest = models.CharField(max_length=64, unique=True)
+    failures = models.PositiveIntegerField(default=0)
+    last_failure_at = models.DateTimeField(db_index=True)
+
+    def __str__(self):
+        return f"{self.failures} failures, the last at {self.last_failure_at:%Y-%m-%d %H:%M}"
