@@ -272,7 +272,7 @@ def main():
         )
         measure(
             "Barrier register — a deep page (identified before 2022)",
-            "/barriers/?after=2021-12-31.999999999",
+            "/barriers/?after=2021-12-31.ffffffffffffffff",
             TARGET_REGISTER_MS,
             "register",
         )
