@@ -19,7 +19,11 @@ from adoption.registry.models import (
 )
 from adoption.registry.ods_import import apply_import, plan_import
 from adoption.registry.resources import InnovationResource, PathwayResource
-from adoption.registry.services import refresh_icb_rollups
+from adoption.registry.services import (
+    places_changing,
+    refresh_icb_rollups,
+    save_organisation,
+)
 
 
 class OdsImportForm(forms.Form):
@@ -124,10 +128,17 @@ class OrganisationAdmin(admin.ModelAdmin):
             request, "admin/registry/organisation/import.html", context, status=status
         )
 
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        # One unit of work for the organisation and its successors: a move is recounted once.
+        with places_changing():
+            return super().changeform_view(request, object_id, form_url, extra_context)
+
+    def save_model(self, request, obj, form, change):
+        save_organisation(by=request.user, organisation=obj)
+
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
-        # A new parent, closure or successor changes which ICB records roll up to (a new region
-        # or type is announced by the organisation's own save).
+        # New successors change which ICB records roll up to.
         refresh_icb_rollups()
 
 

@@ -5,6 +5,3 @@ class RegistryConfig(AppConfig):
     name = "adoption.registry"
     label = "registry"
     verbose_name = "Reference data"
-
-    def ready(self):
-        from adoption.registry import signals  # noqa: F401

@@ -25,13 +25,18 @@ import io
 import re
 from dataclasses import dataclass, field
 
-from django.db import transaction
-
 from adoption.registry.models import ODS_CODE_PATTERN, Organisation, OrganisationType
-from adoption.registry.services import refresh_icb_rollups
-from adoption.registry.signals import places_changed
+from adoption.registry.services import (
+    note_moves,
+    places_changing,
+    places_of,
+    refresh_icb_rollups,
+)
 
 COLUMNS = 27
+BATCH = 1000
+# The fields a row sets on the organisation itself; region and parent are linked afterwards.
+OWN_FIELDS = ["name", "org_type", "opened_on", "closed_on", "is_active"]
 CODE = re.compile(ODS_CODE_PATTERN)
 
 
@@ -197,34 +202,49 @@ def plan_import(data, *, org_type=None):
     return plan
 
 
-@transaction.atomic
+@places_changing()
 def apply_import(plan, *, progress=None):
-    """Write a checked plan: upsert every row, link regions and parents, then recount roll-ups.
+    """Write a checked plan in bulk: create or update every row, link regions and parents, then
+    refresh the ICB roll-up. Whatever moved is recounted once, at the end of the unit of work.
     Closed organisations become inactive; nothing is ever deleted."""
     if not plan.ok:
         raise ValueError("A plan with errors cannot be applied.")
-    organisations = {}
-    for row in plan.rows:
-        organisations[row.code], _ = Organisation.objects.update_or_create(
-            ods_code=row.code,
-            defaults={
-                "name": row.name,
-                "org_type": row.org_type,
-                "opened_on": row.opened_on,
-                "closed_on": row.closed_on,
-                "is_active": row.closed_on is None,
-            },
+    codes = {row.code for row in plan.rows}
+    before = places_of(Organisation.objects.filter(ods_code__in=codes))
+    for start in range(0, len(plan.rows), BATCH):
+        rows = plan.rows[start : start + BATCH]
+        Organisation.objects.bulk_create(
+            [
+                Organisation(
+                    ods_code=row.code,
+                    name=row.name,
+                    org_type=row.org_type,
+                    opened_on=row.opened_on,
+                    closed_on=row.closed_on,
+                    is_active=row.closed_on is None,
+                )
+                for row in rows
+            ],
+            update_conflicts=True,
+            unique_fields=["ods_code"],
+            update_fields=[*OWN_FIELDS, "updated_at"],
         )
         if progress:
-            progress(1)
-    codes = {r.region_code for r in plan.rows} | {r.parent_code for r in plan.rows}
-    lookup = {o.ods_code: o for o in Organisation.objects.filter(ods_code__in=codes - {""})}
-    lookup.update(organisations)
+            progress(len(rows))
+    linked = {r.region_code for r in plan.rows} | {r.parent_code for r in plan.rows}
+    lookup = {
+        o.ods_code: o for o in Organisation.objects.filter(ods_code__in=(codes | linked) - {""})
+    }
+    relinked = []
     for row in plan.rows:
-        organisation = organisations[row.code]
-        organisation.region = lookup.get(row.region_code)
-        organisation.parent = lookup.get(row.parent_code)
-        organisation.save(update_fields=["region", "parent", "updated_at"])
+        organisation = lookup[row.code]
+        links = tuple(
+            getattr(lookup.get(code), "pk", None) for code in (row.region_code, row.parent_code)
+        )
+        if (organisation.region_id, organisation.parent_id) != links:
+            organisation.region_id, organisation.parent_id = links
+            relinked.append(organisation)
+    Organisation.objects.bulk_update(relinked, ["region", "parent"], batch_size=BATCH)
+    note_moves([lookup[code] for code in codes], before)
     refresh_icb_rollups()
-    places_changed.send(sender=Organisation)
     return plan

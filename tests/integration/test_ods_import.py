@@ -1,12 +1,20 @@
 """Importing organisations from NHS ODS files: all or nothing, every bad row named."""
 
+import datetime
 from pathlib import Path
+from unittest import mock
 
 import pytest
 from django.core.management import CommandError, call_command
 
-from adoption.registry.models import Organisation
+from adoption.barriers import services as barrier_services
+from adoption.barriers.models import Adoption, Stage
+from adoption.dashboards import rollups, tallies
+from adoption.registry.models import Organisation, OrganisationType
 from adoption.registry.services import load_nhs_england_icbs
+from tests.factories import BarrierFactory, InnovationFactory
+from tests.integration.test_rollups import fresh_rows, rollup_rows
+from tests.integration.test_tallies import assert_tallies_true
 
 pytestmark = pytest.mark.django_db
 
@@ -24,6 +32,19 @@ def row(
     cells = [code, name, region, parent, "1 ROAD", "", "", "TOWN", "", "AB1 2CD", opened, closed]
     cells += ["", "R", "", "", "", "", "", "", "0"] + [""] * 6
     return ",".join(f'"{c}"' for c in cells)
+
+
+@pytest.fixture
+def recounts():
+    """How many times the tallies and the spread roll-up were rebuilt: (tallies, roll-up).
+    The rebuilds still run."""
+    with (
+        mock.patch.object(tallies, "rebuild_tallies", wraps=tallies.rebuild_tallies) as tally,
+        mock.patch.object(
+            rollups, "rebuild_spread_rollup", wraps=rollups.rebuild_spread_rollup
+        ) as rollup,
+    ):
+        yield lambda: (tally.call_count, rollup.call_count)
 
 
 def write(tmp_path, *lines, raw=None):
@@ -193,3 +214,118 @@ def test_admin_import_is_for_staff_only(client, icbs, django_user_model):
 
     assert response.status_code == 302
     assert response["Location"].startswith("/admin/login/")
+
+
+def test_import_recounts_once_for_the_whole_file(icbs, tmp_path, recounts):
+    call_command("import_organisations", str(SAMPLE), verbosity=0)
+    moves = [row(code="RZ1", region="Y56", parent="QKK"), row(code="RZ2", parent="QOP")]
+    new = [row(code=f"RZ{n}", parent="QHG", region="Y61") for n in range(5, 9)]
+    before = recounts()
+
+    call_command("import_organisations", str(write(tmp_path, *moves, *new)), verbosity=0)
+
+    assert (recounts()[0] - before[0], recounts()[1] - before[1]) == (1, 1)
+    assert Organisation.objects.get(ods_code="RZ1").icb.ods_code == "QKK"
+
+
+def test_reimporting_an_unchanged_file_recounts_nothing(icbs, recounts):
+    call_command("import_organisations", str(SAMPLE), verbosity=0)
+    before = recounts()
+
+    call_command("import_organisations", str(SAMPLE), verbosity=0)
+
+    assert recounts() == before
+
+
+def test_import_that_moves_organisations_keeps_every_figure_true(icbs, tmp_path):
+    call_command("import_organisations", str(SAMPLE), verbosity=0)
+    rz1, rz2 = Organisation.objects.filter(ods_code__in=["RZ1", "RZ2"]).order_by("ods_code")
+    innovation = InnovationFactory()
+    for trust in (rz1, rz2):
+        BarrierFactory(innovation=innovation, organisation=trust)
+        adoption = barrier_services.create_adoption(
+            by=None,
+            adoption=Adoption(
+                innovation=innovation,
+                organisation=trust,
+                stage_changed_on=datetime.date(2025, 6, 1),
+            ),
+        )
+        barrier_services.change_stage(
+            by=None, adoption=adoption, stage=Stage.PILOTING, on=datetime.date(2026, 2, 1)
+        )
+    # RZ1 moves from North West (QOP) to London (QKK); RZ2 becomes a community trust.
+    moved = write(tmp_path, row(code="RZ1", region="Y56", parent="QKK"), row(code="RZ2"))
+
+    call_command("import_organisations", str(moved), "--type", "community_trust", verbosity=0)
+
+    assert_tallies_true()
+    assert rollup_rows() == fresh_rows()
+    london = icbs["QKK"].region_id
+    assert tallies.BARRIERS.model().objects.filter(region_id=london, barriers__gt=0).exists()
+    assert Organisation.objects.get(ods_code="RZ2").org_type == OrganisationType.COMMUNITY_TRUST
+
+
+def test_admin_upload_recounts_once(admin_client, icbs, tmp_path, recounts):
+    rows = [row(code=f"RZ{n}", parent="QHG", region="Y61") for n in range(1, 7)]
+    with write(tmp_path, *rows).open("rb") as upload:
+        preview = admin_client.post("/admin/registry/organisation/import/", {"file": upload})
+    before = recounts()
+
+    admin_client.post(
+        "/admin/registry/organisation/import/",
+        {"confirm": "1", "token": preview.context["token"]},
+    )
+
+    assert (recounts()[0] - before[0], recounts()[1] - before[1]) == (1, 1)
+    assert (
+        Organisation.objects.filter(ods_code__startswith="RZ", icb__ods_code="S1Y5D").count() == 6
+    )
+
+
+def change_form(organisation, **changes):
+    """The admin's change form for `organisation` as submitted, with `changes` made."""
+    data = {
+        "ods_code": organisation.ods_code,
+        "name": organisation.name,
+        "org_type": organisation.org_type,
+        "is_active": "on" if organisation.is_active else "",
+        "region": organisation.region_id or "",
+        "parent": organisation.parent_id or "",
+        "opened_on": organisation.opened_on or "",
+        "closed_on": organisation.closed_on or "",
+        "rolls_up_to": organisation.rolls_up_to_id or "",
+        "successors": [o.pk for o in organisation.successors.all()],
+    }
+    return {key: value for key, value in (data | changes).items() if value != ""}
+
+
+def test_admin_moving_an_organisation_recounts_once(admin_client, icbs, recounts):
+    call_command("import_organisations", str(SAMPLE), verbosity=0)
+    trust = Organisation.objects.get(ods_code="RZ1")
+    BarrierFactory(organisation=trust)
+    before = recounts()
+
+    response = admin_client.post(
+        f"/admin/registry/organisation/{trust.pk}/change/",
+        change_form(trust, region=icbs["QKK"].region_id, parent=icbs["QKK"].pk),
+    )
+
+    assert response.status_code == 302
+    assert (recounts()[0] - before[0], recounts()[1] - before[1]) == (1, 1)
+    trust.refresh_from_db()
+    assert trust.icb == icbs["QKK"]
+    assert_tallies_true()
+
+
+def test_admin_renaming_an_organisation_recounts_nothing(admin_client, icbs, recounts):
+    call_command("import_organisations", str(SAMPLE), verbosity=0)
+    trust = Organisation.objects.get(ods_code="RZ1")
+    before = recounts()
+
+    response = admin_client.post(
+        f"/admin/registry/organisation/{trust.pk}/change/", change_form(trust, name="RENAMED")
+    )
+
+    assert response.status_code == 302
+    assert recounts() == before

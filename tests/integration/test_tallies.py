@@ -14,7 +14,7 @@ from adoption.barriers.models import ActionOutcome, Barrier, BarrierStatus, Enab
 from adoption.dashboards import pages, tallies
 from adoption.dashboards.filters import DashboardFilters
 from adoption.registry.models import OrganisationType
-from adoption.registry.services import refresh_icb_rollups
+from adoption.registry.services import save_organisation
 
 pytestmark = pytest.mark.django_db
 
@@ -144,8 +144,7 @@ def apply(op, places):
         organisation = places["orgs"][org]
         organisation.region = places["regions"][region]
         organisation.parent = places["icbs"][region]
-        organisation.save()
-        refresh_icb_rollups()
+        save_organisation(by=None, organisation=organisation)
 
 
 @settings(
@@ -164,7 +163,7 @@ def test_an_organisation_changing_type_alone_recounts_its_barriers(places):
     apply(("log", 0, 0, 0, 2, 10), places)
     organisation = places["orgs"][0]
     organisation.org_type = OrganisationType.COMMUNITY_TRUST
-    organisation.save()
+    save_organisation(by=None, organisation=organisation)
 
     assert_tallies_true()
     assert tallies.BARRIERS.model().objects.filter(org_type="community_trust").exists()

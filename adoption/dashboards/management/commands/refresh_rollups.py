@@ -1,11 +1,10 @@
 import time
 
 from django.core.management.base import BaseCommand
-from django.db import transaction
 
 from adoption.dashboards.models import SpreadRollup
-from adoption.dashboards.rollups import rebuild_spread_rollup
-from adoption.dashboards.tallies import TALLIES, rebuild_tallies
+from adoption.dashboards.tallies import TALLIES
+from adoption.registry.services import note_move, places_changing, refresh_icb_rollups
 
 
 class Command(BaseCommand):
@@ -16,9 +15,11 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         started = time.perf_counter()
-        with transaction.atomic():
-            rebuild_spread_rollup()
-            rebuild_tallies()
+        # The ICB roll-up first, as everything is counted by place; then, at the end of the
+        # unit, one `places_changed`, which rebuilds the spread roll-up and every tally.
+        with places_changing():
+            refresh_icb_rollups()
+            note_move()
         tally_rows = sum(model.objects.count() for model in {t.model() for t in TALLIES})
         self.stdout.write(
             f"Recounted {SpreadRollup.objects.count():,} spread roll-up rows and "
