@@ -13,7 +13,9 @@ from adoption.barriers.models import (
     EnablerAction,
     EnablerType,
     Severity,
+    StageChange,
 )
+from adoption.dashboards.upkeep import figures_upkeep
 from adoption.registry.models import Innovation, InnovationCategory, Organisation, OrganisationType
 
 
@@ -68,12 +70,50 @@ class InnovationFactory(factory.django.DjangoModelFactory):
     adopter_types = factory.LazyFunction(lambda: [OrganisationType.ACUTE_TRUST.value])
 
 
-class AdoptionFactory(factory.django.DjangoModelFactory):
+class CountedFactory(factory.django.DjangoModelFactory):
+    """Records made for a test in any state the test needs, written straight to the database
+    rather than through the services, but counted into the figures by the same upkeep."""
+
+    class Meta:
+        abstract = True
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        with figures_upkeep() as figures:
+            cls._before(figures, kwargs)
+            record = super()._create(model_class, *args, **kwargs)
+            cls._after(figures, record)
+        return record
+
+    @classmethod
+    def _before(cls, figures, kwargs):
+        pass
+
+    @classmethod
+    def _after(cls, figures, record):
+        figures.record_changed()
+
+
+class AdoptionFactory(CountedFactory):
     class Meta:
         model = Adoption
 
     innovation = factory.SubFactory(InnovationFactory)
     organisation = factory.SubFactory(OrganisationFactory)
+
+
+class StageChangeFactory(CountedFactory):
+    class Meta:
+        model = StageChange
+
+    adoption = factory.SubFactory(AdoptionFactory)
+    from_stage = ""
+    to_stage = "not_started"
+    changed_on = factory.LazyFunction(datetime.date.today)
+
+    @classmethod
+    def _after(cls, figures, record):
+        figures.stage_change_added(record)
 
 
 def category(slug):
@@ -84,7 +124,7 @@ def enabler(slug):
     return EnablerType.objects.get(slug=slug)
 
 
-class BarrierFactory(factory.django.DjangoModelFactory):
+class BarrierFactory(CountedFactory):
     class Meta:
         model = Barrier
 
@@ -95,14 +135,24 @@ class BarrierFactory(factory.django.DjangoModelFactory):
     identified_on = factory.LazyFunction(lambda: datetime.date(2026, 1, 15))
     description = "Nobody owns the change across services."
 
+    @classmethod
+    def _after(cls, figures, record):
+        figures.barrier_added(record.pk)
 
-class EnablerActionFactory(factory.django.DjangoModelFactory):
+
+class EnablerActionFactory(CountedFactory):
     class Meta:
         model = EnablerAction
 
     barrier = factory.SubFactory(BarrierFactory)
+    innovation = factory.SelfAttribute("barrier.innovation")
+    organisation = factory.SelfAttribute("barrier.organisation")
     enabler_type = factory.LazyFunction(lambda: enabler("pooled-budget"))
     owner = "Finance director"
+
+    @classmethod
+    def _before(cls, figures, kwargs):
+        figures.barrier_changing(kwargs["barrier"].pk)
 
 
 class MembershipFactory(factory.django.DjangoModelFactory):

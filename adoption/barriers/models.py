@@ -433,14 +433,7 @@ class Barrier(models.Model):
     def save(self, *args, **kwargs):
         if self.next_review_on is None and self.severity in REVIEW_DAYS and self.identified_on:
             self.next_review_on = default_review_date(self.severity, self.identified_on)
-        adding = self._state.adding
         super().save(*args, **kwargs)
-        if adding:
-            return  # no actions yet
-        # Its actions carry its innovation and organisation, for lists filtered by them.
-        self.actions.exclude(
-            innovation_id=self.innovation_id, organisation_id=self.organisation_id
-        ).update(innovation_id=self.innovation_id, organisation_id=self.organisation_id)
 
     def get_absolute_url(self):
         return reverse("barrier-detail", args=[self.public_id])
@@ -489,11 +482,15 @@ class ActionOutcome(models.TextChoices):
     NO_EFFECT = "no_effect", "Made no difference"
 
 
+# What an enabler action copies from its barrier (kept in step by the write services), so that
+# actions are listed by innovation or organisation from their own index.
+ACTION_COPIES = ("innovation", "organisation")
+
+
 class EnablerAction(models.Model):
     public_id = public_id_field()
     barrier = models.ForeignKey(Barrier, on_delete=models.CASCADE, related_name="actions")
-    # Copied from the barrier on every save of either, so that actions are listed by
-    # innovation or organisation from their own index.
+    # Copies of the barrier's (ACTION_COPIES).
     innovation = models.ForeignKey(
         Innovation, on_delete=models.PROTECT, related_name="+", editable=False
     )
@@ -540,12 +537,6 @@ class EnablerAction(models.Model):
 
     def __str__(self):
         return f"{self.enabler_type} for barrier {self.barrier_id}"
-
-    def save(self, *args, **kwargs):
-        if self.barrier_id is not None:
-            self.innovation_id = self.barrier.innovation_id
-            self.organisation_id = self.barrier.organisation_id
-        super().save(*args, **kwargs)
 
     def clean(self):
         errors = {}

@@ -1,7 +1,15 @@
-"""Writes to adoptions, barriers and enabler actions.
+"""Writes to adoptions, barriers and enabler actions: the one door.
 
-Views, the admin and the API call these; nothing else changes an adoption's stage, so the
-stage history and the audit trail are written in exactly one place.
+Views, the admin and the API call these, and nothing else writes these records, so each rule
+holds whichever door a change comes through. Each service shows its side effects:
+
+- the audit trail: who changed what and why (`_stamp_history`, kept by django-simple-history);
+- the stage history of an adoption (`StageChange`);
+- the figures: each says which records it is about to change to the unit of work of
+  adoption/dashboards/upkeep.py, which, once per unit however many services it spans, brings
+  the tallies and the spread roll-up up to date and bumps the data version of cached figures.
+
+`Model.save` keeps only defaults that need nothing but the record itself.
 """
 
 from django.core.exceptions import ValidationError
@@ -9,6 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from adoption.barriers.models import (
+    ACTION_COPIES,
     CLOSED_STATUSES,
     ActionOutcome,
     Adoption,
@@ -18,6 +27,7 @@ from adoption.barriers.models import (
     Stage,
     StageChange,
 )
+from adoption.dashboards.upkeep import figures_upkeep
 
 
 class StaleEdit(Exception):
@@ -43,16 +53,18 @@ def create_adoption(*, by, adoption, note=""):
     if adoption.pk is not None:
         raise ValueError("create_adoption takes an adoption that is not yet saved.")
     adoption.stage_changed_on = adoption.stage_changed_on or timezone.localdate()
-    _stamp_history(adoption, by=by, reason=note)
-    adoption.save()
-    StageChange.objects.create(
-        adoption=adoption,
-        from_stage="",
-        to_stage=adoption.stage,
-        changed_on=adoption.stage_changed_on,
-        changed_by=by,
-        note=note,
-    )
+    with figures_upkeep() as figures:
+        _stamp_history(adoption, by=by, reason=note)
+        adoption.save()
+        change = StageChange.objects.create(
+            adoption=adoption,
+            from_stage="",
+            to_stage=adoption.stage,
+            changed_on=adoption.stage_changed_on,
+            changed_by=by,
+            note=note,
+        )
+        figures.stage_change_added(change)
     return adoption
 
 
@@ -82,23 +94,64 @@ def change_stage(*, by, adoption, stage, on=None, note="", expected_version=None
                 f"({current.stage_changed_on:%-d %B %Y})."
             }
         )
-    StageChange.objects.create(
-        adoption=current,
-        from_stage=current.stage,
-        to_stage=stage,
-        changed_on=on,
-        changed_by=by,
-        note=note,
-    )
-    current.stage = stage
-    current.stage_changed_on = on
-    current.version += 1
-    _stamp_history(
-        current, by=by, reason=note or f"Stage changed to {current.get_stage_display()}"
-    )
-    current.save(update_fields=["stage", "stage_changed_on", "version", "updated_at"])
+    with figures_upkeep() as figures:
+        change = StageChange.objects.create(
+            adoption=current,
+            from_stage=current.stage,
+            to_stage=stage,
+            changed_on=on,
+            changed_by=by,
+            note=note,
+        )
+        figures.stage_change_added(change)
+        current.stage = stage
+        current.stage_changed_on = on
+        current.version += 1
+        _stamp_history(
+            current, by=by, reason=note or f"Stage changed to {current.get_stage_display()}"
+        )
+        current.save(update_fields=["stage", "stage_changed_on", "version", "updated_at"])
     adoption.refresh_from_db()
     return current
+
+
+@transaction.atomic
+def update_adoption(*, by, adoption, fields):
+    """Change an adoption's other details (its route of arrival). Its stage changes only
+    through `change_stage`, its 'no current barrier' mark through `confirm_no_current_barrier`
+    and the barrier services."""
+    if {"stage", "stage_changed_on"} & set(fields):
+        raise ValueError("An adoption's stage changes only through change_stage.")
+    current = Adoption.objects.select_for_update().get(pk=adoption.pk)
+    with figures_upkeep() as figures:
+        for name, value in fields.items():
+            setattr(current, name, value)
+        current.full_clean()
+        current.version += 1
+        _stamp_history(current, by=by, reason="Adoption edited")
+        current.save()
+        figures.record_changed()
+    return current
+
+
+@transaction.atomic
+def delete_adoption(*, by, adoption):
+    """Delete an adoption with its stage history (recorded in error). Its barriers stay: they
+    belong to the organisation and the innovation, not to the adoption."""
+    current = Adoption.objects.select_for_update().get(pk=adoption.pk)
+    with figures_upkeep() as figures:
+        figures.stage_changes_removing(list(current.stage_changes.select_related("adoption")))
+        _stamp_history(current, by=by, reason="Adoption deleted")
+        current.delete()
+
+
+def _validate(record):
+    """A barrier's or an action's fields and rules, as a ValidationError naming each field.
+
+    Their check constraints restate what the fields' choices and validators and the models'
+    `clean` already check here, so they are left to the database rather than each checked by a
+    query of its own; the random public id needs no uniqueness query either."""
+    record.full_clean(exclude=["partners", "public_id"], validate_constraints=False)
 
 
 def _lock_current(model, instance, expected_version):
@@ -148,6 +201,8 @@ def _show_on_adoption(*, by, barrier, adoption):
         adoption.version += 1
         _stamp_history(adoption, by=by, reason="Barrier logged")
         adoption.save(update_fields=["no_barrier_confirmed_on", "version", "updated_at"])
+        # No tally counts the mark; the cached figures that show it are renewed by the
+        # barrier's own upkeep in the same unit of work.
 
 
 @transaction.atomic
@@ -156,12 +211,14 @@ def record_barrier(*, by, fields, partners=()):
     'exploring') when the organisation had not recorded one, and any 'no current barrier'
     mark on it is cleared."""
     barrier = Barrier(**fields, reported_by=by)
-    barrier.full_clean(exclude=["partners"])
+    _validate(barrier)
     adoption = None if barrier.is_confidential else _lock_adoption_of(barrier)
-    _stamp_history(barrier, by=by, reason="Barrier logged")
-    barrier.save()
-    barrier.partners.set(partners)
-    _show_on_adoption(by=by, barrier=barrier, adoption=adoption)
+    with figures_upkeep() as figures:
+        _stamp_history(barrier, by=by, reason="Barrier logged")
+        barrier.save()
+        figures.barrier_added(barrier.pk)
+        barrier.partners.set(partners)
+        _show_on_adoption(by=by, barrier=barrier, adoption=adoption)
     return barrier
 
 
@@ -175,20 +232,43 @@ def update_barrier(*, by, barrier, fields, partners=None, expected_version):
     )
     for name, value in fields.items():
         setattr(current, name, value)
-    current.full_clean(exclude=["partners"])
+    _validate(current)
     newly_shown = not current.is_confidential and shown_on != (
         current.innovation_id,
         current.organisation_id,
     )
     adoption = _lock_adoption_of(current) if newly_shown else None
-    current.version += 1
-    _stamp_history(current, by=by, reason="Barrier edited")
-    current.save()
-    if partners is not None:
-        current.partners.set(partners)
-    if newly_shown:
-        _show_on_adoption(by=by, barrier=current, adoption=adoption)
+    with figures_upkeep() as figures:
+        figures.barrier_changing(current.pk)
+        current.version += 1
+        _stamp_history(current, by=by, reason="Barrier edited")
+        current.save()
+        # Its actions carry its innovation and organisation, for lists filtered by them.
+        current.actions.exclude(**_copies_of(current)).update(**_copies_of(current))
+        if partners is not None and {p.pk for p in partners} != set(
+            current.partners.values_list("pk", flat=True)
+        ):
+            current.partners.set(partners)
+        if newly_shown:
+            _show_on_adoption(by=by, barrier=current, adoption=adoption)
     return current
+
+
+def _copies_of(barrier):
+    return {f"{name}_id": getattr(barrier, f"{name}_id") for name in ACTION_COPIES}
+
+
+@transaction.atomic
+def delete_barrier(*, by, barrier):
+    """Delete a barrier logged in error, with its actions."""
+    current = _lock_barrier(barrier.pk)
+    with figures_upkeep() as figures:
+        figures.barrier_changing(current.pk)
+        for action in current.actions.all():
+            _stamp_history(action, by=by, reason="Barrier deleted")
+            action.delete()
+        _stamp_history(current, by=by, reason="Barrier deleted")
+        current.delete()
 
 
 @transaction.atomic
@@ -196,10 +276,12 @@ def change_barrier_status(*, by, barrier, status, resolved_on=None, expected_ver
     current = _lock_current(Barrier, barrier, expected_version)
     current.status = status
     current.resolved_on = resolved_on if status in CLOSED_STATUSES else None
-    current.full_clean(exclude=["partners"])
-    current.version += 1
-    _stamp_history(current, by=by, reason=f"Status changed to {current.get_status_display()}")
-    current.save()
+    _validate(current)
+    with figures_upkeep() as figures:
+        figures.barrier_changing(current.pk)
+        current.version += 1
+        _stamp_history(current, by=by, reason=f"Status changed to {current.get_status_display()}")
+        current.save()
     return current
 
 
@@ -208,16 +290,51 @@ def record_enabler_action(*, by, barrier, fields):
     """Record what was done about a barrier. An action under way moves an open barrier to
     'being addressed'."""
     current = _lock_barrier(barrier.pk)
-    action = EnablerAction(**fields, barrier=current, created_by=by)
-    action.full_clean()
-    _stamp_history(action, by=by, reason="Action recorded")
-    action.save()
-    if current.status == BarrierStatus.OPEN and action.outcome == ActionOutcome.IN_PROGRESS:
-        current.status = BarrierStatus.BEING_ADDRESSED
-        current.version += 1
-        _stamp_history(current, by=by, reason="Action under way")
-        current.save(update_fields=["status", "version", "updated_at"])
+    action = EnablerAction(**fields, **_copies_of(current), barrier=current, created_by=by)
+    _validate(action)
+    with figures_upkeep() as figures:
+        figures.barrier_changing(current.pk)
+        _stamp_history(action, by=by, reason="Action recorded")
+        action.save()
+        _address(current, action, by=by)
     return action
+
+
+def _address(barrier, action, *, by):
+    """An action under way moves an open barrier to 'being addressed'."""
+    if barrier.status == BarrierStatus.OPEN and action.outcome == ActionOutcome.IN_PROGRESS:
+        barrier.status = BarrierStatus.BEING_ADDRESSED
+        barrier.version += 1
+        _stamp_history(barrier, by=by, reason="Action under way")
+        barrier.save(update_fields=["status", "version", "updated_at"])
+
+
+@transaction.atomic
+def update_enabler_action(*, by, action, fields):
+    """Change what is recorded of an action; one now under way moves an open barrier on."""
+    barrier = _lock_barrier(action.barrier_id)
+    current = EnablerAction.objects.select_for_update().get(pk=action.pk)
+    for name, value in fields.items():
+        setattr(current, name, value)
+    _validate(current)
+    with figures_upkeep() as figures:
+        figures.barrier_changing(barrier.pk)
+        current.version += 1
+        _stamp_history(current, by=by, reason="Action edited")
+        current.save()
+        _address(barrier, current, by=by)
+    return current
+
+
+@transaction.atomic
+def delete_enabler_action(*, by, action):
+    """Delete an action recorded in error. The barrier's status stays as it is."""
+    barrier = _lock_barrier(action.barrier_id)
+    current = EnablerAction.objects.select_for_update().get(pk=action.pk)
+    with figures_upkeep() as figures:
+        figures.barrier_changing(barrier.pk)
+        _stamp_history(current, by=by, reason="Action deleted")
+        current.delete()
 
 
 @transaction.atomic
@@ -235,8 +352,10 @@ def confirm_no_current_barrier(*, by, adoption):
             f"barrier{'' if open_count == 1 else 's'} for this adoption: resolve or accept "
             "them first."
         )
-    current.no_barrier_confirmed_on = timezone.localdate()
-    current.version += 1
-    _stamp_history(current, by=by, reason="No current barrier")
-    current.save(update_fields=["no_barrier_confirmed_on", "version", "updated_at"])
+    with figures_upkeep() as figures:
+        current.no_barrier_confirmed_on = timezone.localdate()
+        current.version += 1
+        _stamp_history(current, by=by, reason="No current barrier")
+        current.save(update_fields=["no_barrier_confirmed_on", "version", "updated_at"])
+        figures.record_changed()
     return current

@@ -3,8 +3,11 @@
 A figure is cached under a key made of the function, the exact SQL of the querysets it was
 given (which carries every filter and the access policy's visibility rule), its other
 arguments, today's date (stall status depends on it) and the data version. The data version is
-bumped in the same transaction as every change to the counted records (signals below, and the
-bulk loaders), so a cached figure is only ever reused while the data it counted is unchanged.
+bumped in the same transaction as every change to the counted records, so a cached figure is
+only ever reused while the data it counted is unchanged: once per unit of work by the write
+services of adoptions, barriers and actions (adoption/dashboards/upkeep.py), by the bulk
+loaders, and on every save of reference data (organisations, innovations, pathways: signals
+below, as the admin edits those directly).
 """
 
 import functools
@@ -17,12 +20,11 @@ from django.db.models import F, QuerySet
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.utils import timezone
 
-from adoption.barriers.models import Adoption, Barrier, EnablerAction, StageChange
 from adoption.dashboards.models import DataVersion
 from adoption.registry.models import Innovation, Organisation, Pathway
 
 TIMEOUT = 60 * 60 * 24
-COUNTED = [Adoption, StageChange, Barrier, EnablerAction, Organisation, Innovation, Pathway]
+REFERENCE_DATA = [Organisation, Innovation, Pathway]
 
 
 def current_version():
@@ -37,14 +39,11 @@ def bump_version(**kwargs):
 
 
 def connect_signals():
-    for model in COUNTED:
+    for model in REFERENCE_DATA:
         post_save.connect(bump_version, sender=model, dispatch_uid=f"bump-save-{model.__name__}")
         post_delete.connect(
             bump_version, sender=model, dispatch_uid=f"bump-delete-{model.__name__}"
         )
-    m2m_changed.connect(
-        bump_version, sender=Barrier.partners.through, dispatch_uid="bump-partners"
-    )
     m2m_changed.connect(
         bump_version, sender=Innovation.pathways.through, dispatch_uid="bump-pathways"
     )

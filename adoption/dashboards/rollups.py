@@ -1,15 +1,14 @@
 """Keeping the roll-up tables true.
 
-`SpreadRollup` counts stage changes per innovation, place and quarter. Every stage change saved
-or deleted through the ORM adjusts its row in the same transaction (signals below); bulk loads
-and changes of place (an organisation moving region, ICB or type) rebuild it from the stage
-changes. `tests/integration/test_rollups.py` checks it equals a fresh count after random
-changes."""
+`SpreadRollup` counts stage changes per innovation, place and quarter. Every stage change the
+write services add or delete adjusts its row in the same transaction (through
+adoption/dashboards/upkeep.py); bulk loads and changes of place (an organisation moving region,
+ICB or type) rebuild it from the stage changes. `tests/integration/test_rollups.py` checks it
+equals a fresh count after random changes."""
 
 from django.db import connection, transaction
 from django.db.models import Count, Q
 from django.db.models.functions import TruncQuarter
-from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
 from adoption.barriers.models import STAGE_ORDER, StageChange, is_advance
@@ -52,21 +51,6 @@ def count_stage_change(change, sign):
                 sign if is_advance(change.from_stage, change.to_stage) else 0,
             ],
         )
-
-
-@receiver(post_save, sender=StageChange)
-def stage_change_saved(sender, instance, created, raw=False, **kwargs):
-    if created and not raw:
-        count_stage_change(instance, +1)
-
-
-@receiver(post_delete, sender=StageChange)
-def stage_change_deleted(sender, instance, **kwargs):
-    try:
-        count_stage_change(instance, -1)
-    except StageChange.adoption.RelatedObjectDoesNotExist:
-        # Its adoption is already gone: recount from what remains.
-        rebuild_spread_rollup()
 
 
 def live_spread_counts(stage_changes=None):

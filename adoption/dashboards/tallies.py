@@ -6,9 +6,9 @@ A tally is declared once, as a `Tally`: its table, the records it counts, and th
 for its key and its counts. From that one declaration come
 
 - the fresh count (`Tally.count`), used to rebuild it and to check it in tests;
-- its upkeep: a barrier or action saved or deleted through the ORM changes its rows in the
-  same transaction, by the difference between what the record contributed before and after
-  (the signals below); bulk loads and changes of place rebuild every tally;
+- its upkeep: the write services change its rows in the same transaction, by the difference
+  between what the records contributed before and after (adoption/dashboards/upkeep.py); bulk
+  loads and changes of place (announced by the registry's services) rebuild every tally;
 - `narrowed`: the tally's rows for a set of dashboard filters, or None when a filter is not one
   of its keys (or the viewer does not see every barrier), and the page counts the records.
 
@@ -23,10 +23,9 @@ from django.core.exceptions import EmptyResultSet
 from django.db import connection, transaction
 from django.db.models import Case, Count, F, IntegerField, Q, Sum, Value, When
 from django.db.models.functions import Coalesce, TruncQuarter
-from django.db.models.signals import post_delete, post_save, pre_delete, pre_save
 from django.dispatch import receiver
 
-from adoption.barriers.models import ActionOutcome, Barrier, BarrierStatus, EnablerAction, Severity
+from adoption.barriers.models import ActionOutcome, BarrierStatus, Severity
 from adoption.dashboards.models import PLACE_COLUMNS
 from adoption.dashboards.sql import DaysBetween
 from adoption.registry.signals import places_changed
@@ -66,12 +65,14 @@ class Tally:
         counts = {f"count{i}": expression for i, expression in enumerate(self.counts.values())}
         return records.order_by().values(**keys).annotate(**counts).values_list(*keys, *counts)
 
-    def count(self, records=None, apps=global_apps):
-        """{key tuple: counts tuple}, counted afresh from `records` (default: all)."""
+    def count(self, records=None, apps=global_apps, chunk_size=5000):
+        """{key tuple: counts tuple}, counted afresh from `records` (default: all), read in
+        chunks (or, with `chunk_size=None`, at once: for a few records)."""
         width = len(self.keys)
+        rows = self.counted(records, apps)
         return {
             tuple(row[:width]): tuple(n or 0 for n in row[width:])
-            for row in self.counted(records, apps).iterator(chunk_size=5000)
+            for row in (rows if chunk_size is None else rows.iterator(chunk_size=chunk_size))
         }
 
     def refill(self, apps=global_apps):
@@ -115,16 +116,14 @@ class Tally:
         return rows
 
 
-def _difference(before, after):
+def difference(before, after):
     """{key: counts after − counts before} for two counts of the same records."""
-    difference = {}
+    changes = {}
     for key in before.keys() | after.keys():
         old, new = before.get(key), after.get(key)
         width = len(old or new)
-        difference[key] = tuple(
-            (new[i] if new else 0) - (old[i] if old else 0) for i in range(width)
-        )
-    return difference
+        changes[key] = tuple((new[i] if new else 0) - (old[i] if old else 0) for i in range(width))
+    return changes
 
 
 BARRIER_FILTERS = {**PLACE_COLUMNS, "category": "category_id"}
@@ -224,81 +223,6 @@ def rebuild_tallies(apps=global_apps):
             for model_name in dict.fromkeys(tally.model_name for tally in TALLIES):
                 table = apps.get_model("dashboards", model_name)._meta.db_table
                 cursor.execute(f"ANALYZE {table}")
-
-
-def _counted(tallies, records):
-    return [tally.count(records) for tally in tallies]
-
-
-def _apply(tallies, before, after):
-    for tally, old, new in zip(tallies, before, after, strict=True):
-        tally.add(_difference(old, new))
-
-
-def _barrier_records(pk):
-    return Barrier.objects.filter(pk=pk), EnablerAction.objects.filter(barrier_id=pk)
-
-
-@receiver(pre_save, sender=Barrier)
-def barrier_before_save(sender, instance, raw=False, **kwargs):
-    # A barrier's edit can move its actions too (another category, place or date identified).
-    if raw or instance.pk is None:
-        instance._tallied = None
-        return
-    barriers, actions = _barrier_records(instance.pk)
-    instance._tallied = _counted(OF_BARRIERS, barriers) + _counted(OF_ACTIONS, actions)
-
-
-@receiver(post_save, sender=Barrier)
-def barrier_after_save(sender, instance, raw=False, **kwargs):
-    if raw:
-        return
-    barriers, actions = _barrier_records(instance.pk)
-    after = _counted(OF_BARRIERS, barriers) + _counted(OF_ACTIONS, actions)
-    before = getattr(instance, "_tallied", None) or [{} for _ in after]
-    _apply(OF_BARRIERS + OF_ACTIONS, before, after)
-
-
-@receiver(pre_delete, sender=Barrier)
-def barrier_before_delete(sender, instance, **kwargs):
-    # Its actions are deleted first, each through its own signals.
-    instance._tallied = _counted(OF_BARRIERS, Barrier.objects.filter(pk=instance.pk))
-
-
-@receiver(post_delete, sender=Barrier)
-def barrier_after_delete(sender, instance, **kwargs):
-    before = getattr(instance, "_tallied", None)
-    if before is not None:
-        _apply(OF_BARRIERS, before, [{} for _ in before])
-
-
-@receiver(pre_save, sender=EnablerAction)
-def action_before_save(sender, instance, raw=False, **kwargs):
-    if raw or instance.pk is None:
-        instance._tallied = None
-        return
-    instance._tallied = _counted(OF_ACTIONS, EnablerAction.objects.filter(pk=instance.pk))
-
-
-@receiver(post_save, sender=EnablerAction)
-def action_after_save(sender, instance, raw=False, **kwargs):
-    if raw:
-        return
-    after = _counted(OF_ACTIONS, EnablerAction.objects.filter(pk=instance.pk))
-    before = getattr(instance, "_tallied", None) or [{} for _ in after]
-    _apply(OF_ACTIONS, before, after)
-
-
-@receiver(pre_delete, sender=EnablerAction)
-def action_before_delete(sender, instance, **kwargs):
-    instance._tallied = _counted(OF_ACTIONS, EnablerAction.objects.filter(pk=instance.pk))
-
-
-@receiver(post_delete, sender=EnablerAction)
-def action_after_delete(sender, instance, **kwargs):
-    before = getattr(instance, "_tallied", None)
-    if before is not None:
-        _apply(OF_ACTIONS, before, [{} for _ in before])
 
 
 @receiver(places_changed)

@@ -61,7 +61,7 @@ def test_every_kind_of_change_invalidates(client, world, change):
             expected_version=1,
         )
     elif change == "delete":
-        barrier.delete()
+        services.delete_barrier(by=None, barrier=barrier)
     else:
         BarrierFactory(innovation=world.innovation, organisation=world.trust_b)
 
@@ -89,6 +89,6 @@ def test_the_shared_database_cache_works_as_deployed(client, world, settings):
     before = open_barriers(client)
     assert open_barriers(client) == before  # served from the table the migration made
 
-    world.barrier_b.delete()
+    services.delete_barrier(by=None, barrier=world.barrier_b)
 
     assert open_barriers(client) == before - 1

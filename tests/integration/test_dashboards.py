@@ -9,9 +9,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from adoption.accounts.models import Role
-from adoption.barriers.models import Adoption, BarrierStatus, Stage, StageChange
+from adoption.barriers.models import Adoption, BarrierStatus, Stage
 from adoption.registry.models import InnovationCategory, OrganisationType, Pathway
 from tests.factories import (
+    AdoptionFactory,
     BarrierFactory,
     EnablerActionFactory,
     IcbFactory,
@@ -19,6 +20,7 @@ from tests.factories import (
     MembershipFactory,
     OrganisationFactory,
     RegionFactory,
+    StageChangeFactory,
     UserFactory,
     category,
     enabler,
@@ -33,14 +35,14 @@ RECENT = TODAY - datetime.timedelta(days=20)
 
 
 def adopt(innovation, organisation, stage, changed_on, route="local"):
-    adoption = Adoption.objects.create(
+    adoption = AdoptionFactory(
         innovation=innovation,
         organisation=organisation,
         stage=stage,
         stage_changed_on=changed_on,
         route=route,
     )
-    StageChange.objects.create(
+    StageChangeFactory(
         adoption=adoption, from_stage="", to_stage=Stage.NOT_STARTED, changed_on=changed_on
     )
     return adoption
@@ -429,7 +431,7 @@ def test_a_constructed_stall_is_flagged_and_explained(client, db):
                 continue
             if region == b:
                 when = start + datetime.timedelta(days=91 * (i * 2 + 1))
-            StageChange.objects.create(
+            StageChangeFactory(
                 adoption=adoption, from_stage="not_started", to_stage="exploring", changed_on=when
             )
             Adoption.objects.filter(pk=adoption.pk).update(
@@ -454,7 +456,7 @@ def test_a_constructed_stall_is_flagged_and_explained(client, db):
 
 @pytest.mark.parametrize("scale", ["small", pytest.param("national", marks=pytest.mark.slow)])
 def test_spread_page_flags_the_stalls_the_demo_planted(client, db, scale):
-    from adoption.core.demo_data import DemoBuilder
+    from adoption.demo.demo_data import DemoBuilder
 
     as_of = datetime.date(2026, 11, 1)
     builder = DemoBuilder(scale=scale, seed=1, as_of=as_of, password="pw", progress=False)

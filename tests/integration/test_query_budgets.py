@@ -94,3 +94,69 @@ def test_adoption_page_queries_independent_of_stage_history(client, world):
     large = queries(client, url)
 
     assert small == large
+
+
+# The write services' budgets. Logging a barrier for an adoption already recorded:
+#   the innovation, organisation, category and reporter exist (4); lock the adoption (1);
+#   insert the barrier and its history row (2); set a partner, with its history (8); count
+#   what it adds to each of the six tallies (6); add to the three tallies it reaches (3); bump
+#   the data version (1); the transaction's savepoint (2).
+RECORD_BARRIER_QUERIES = 27
+# Editing one: lock it (1); the related records exist (4); count what it contributed to each
+#   tally before and after, with its actions (12); save it, its history row and its actions'
+#   copies (3); read its partners, unchanged (1); add the differences (3); bump the data
+#   version (1); savepoints (2). Replacing a partner costs 11 more, with the history of each
+#   step.
+UPDATE_BARRIER_QUERIES = 29
+
+
+def barrier_fields(world, innovation):
+    from tests.factories import category
+
+    return {
+        "innovation": innovation,
+        "organisation": world.trust_a,
+        "category": category("silo-working"),
+        "severity": 3,
+        "description": "Savings land in primary care.",
+    }
+
+
+def test_logging_and_editing_a_barrier_stay_within_their_query_budgets(world):
+    from adoption.barriers import services
+    from tests.factories import category
+
+    with CaptureQueriesContext(connection) as logging:
+        barrier = services.record_barrier(
+            by=world.lead_a,
+            fields=barrier_fields(world, world.innovation),
+            partners=[world.trust_b],
+        )
+    pressure = category("savings-pressure")
+    with CaptureQueriesContext(connection) as editing:
+        services.update_barrier(
+            by=world.lead_a,
+            barrier=barrier,
+            fields={"category": pressure},
+            partners=[world.trust_b],
+            expected_version=barrier.version,
+        )
+
+    assert len(logging) <= RECORD_BARRIER_QUERIES
+    assert len(editing) <= UPDATE_BARRIER_QUERIES
+
+
+def test_write_budgets_do_not_grow_with_the_data(world):
+    from adoption.barriers import services
+
+    def logged():
+        with CaptureQueriesContext(connection) as queries:
+            services.record_barrier(
+                by=world.lead_a, fields=barrier_fields(world, world.innovation)
+            )
+        return len(queries)
+
+    small = logged()
+    grow(world, 6)
+
+    assert logged() == small

@@ -81,7 +81,7 @@ def test_spread_rollup_equals_a_fresh_count_after_any_changes(places, operations
             if stage != adoption.stage:
                 services.change_stage(by=None, adoption=adoption, stage=stage, on=on)
         elif op[0] == "delete" and adoptions:
-            adoptions[op[1] % len(adoptions)].delete()
+            services.delete_adoption(by=None, adoption=adoptions[op[1] % len(adoptions)])
         elif op[0] == "move":
             _, org, region = op
             organisation = places["orgs"][org]

@@ -119,7 +119,7 @@ def apply(op, places):
                 by=None, barrier=barrier, status=BarrierStatus.OPEN, expected_version=None
             )
         else:
-            barrier.delete()
+            services.delete_barrier(by=None, barrier=barrier)
     elif kind == "act" and barriers:
         _, index, which, outcome, days = op
         barrier = barriers[index % len(barriers)]
@@ -138,7 +138,7 @@ def apply(op, places):
             },
         )
     elif kind == "delete action" and actions:
-        actions[op[1] % len(actions)].delete()
+        services.delete_enabler_action(by=None, action=actions[op[1] % len(actions)])
     elif kind == "move organisation":
         _, org, region = op
         organisation = places["orgs"][org]

@@ -1,0 +1,122 @@
+"""Keeping the figures true after a write: the tallies, the spread roll-up and the data version
+that keys every cached figure.
+
+The write services (adoption/barriers/services.py) are the only writers of adoptions, barriers
+and enabler actions, and they say here what they are about to change:
+
+    with figures_upkeep() as upkeep:
+        upkeep.barrier_changing(barrier)      # before changing it or its actions
+        ... save ...
+        upkeep.stage_change_added(change)
+
+When the outermost `figures_upkeep` block ends, still inside the service's transaction, the
+upkeep counts afresh what each touched barrier (with its actions) contributes to each tally,
+adds the difference from what it contributed before, counts the new stage changes into the
+roll-up, and bumps the data version: once per unit of work, however many services it spans.
+A block that fails applies nothing (its transaction rolls back anyway).
+
+docs/adr/0004-one-door-for-writes-one-path-for-figures.md says why; the property tests in
+tests/integration/test_tallies.py and test_rollups.py check the result against fresh counts.
+"""
+
+import threading
+from contextlib import contextmanager
+
+from django.db import transaction
+
+from adoption.barriers.models import Barrier, EnablerAction
+from adoption.dashboards import tallies
+from adoption.dashboards.cache import bump_version
+from adoption.dashboards.rollups import count_stage_change
+
+_local = threading.local()
+
+
+def _counted(barrier_ids):
+    """What the barriers (and all their actions) contribute to each tally, in one list."""
+    barriers = Barrier.objects.filter(pk__in=barrier_ids)
+    actions = EnablerAction.objects.filter(barrier_id__in=barrier_ids)
+    return [tally.count(barriers, chunk_size=None) for tally in tallies.OF_BARRIERS] + [
+        tally.count(actions, chunk_size=None) for tally in tallies.OF_ACTIONS
+    ]
+
+
+NO_CONTRIBUTION = [{} for _ in tallies.OF_BARRIERS + tallies.OF_ACTIONS]
+
+
+class FigureUpkeep:
+    """One unit of work's changes to counted records."""
+
+    def __init__(self):
+        self._before = {}  # barrier id -> its contribution when first touched
+        self._new = set()  # barriers created in this unit: they contributed nothing before
+        self._stage_changes = []  # (stage change, +1 or -1)
+        self._touched = False
+
+    def barrier_changing(self, barrier_id):
+        """Call before changing a barrier, any of its actions, or deleting either."""
+        self._touched = True
+        if barrier_id not in self._before and barrier_id not in self._new:
+            self._before[barrier_id] = _counted([barrier_id])
+
+    def barrier_added(self, barrier_id):
+        """Call after saving a new barrier."""
+        self._touched = True
+        self._new.add(barrier_id)
+
+    def stage_change_added(self, change):
+        self._touched = True
+        self._stage_changes.append((change, +1))
+
+    def stage_changes_removing(self, changes):
+        """Call with the stage changes about to be deleted (e.g. with their adoption)."""
+        self._touched = True
+        self._stage_changes += [(change, -1) for change in changes]
+
+    def record_changed(self):
+        """Something counted changed that no tally holds (an adoption's stage or mark)."""
+        self._touched = True
+
+    def apply(self):
+        barrier_ids = sorted(self._before.keys() | self._new)
+        if barrier_ids:
+            before = _merged([self._before[pk] for pk in barrier_ids if pk in self._before])
+            after = _counted(barrier_ids)
+            for tally, old, new in zip(
+                tallies.OF_BARRIERS + tallies.OF_ACTIONS, before, after, strict=True
+            ):
+                tally.add(tallies.difference(old, new))
+        for change, sign in self._stage_changes:
+            count_stage_change(change, sign)
+        if self._touched:
+            bump_version()
+
+
+def _merged(contributions):
+    """Several records' contributions added together, tally by tally."""
+    merged = [{} for _ in NO_CONTRIBUTION]
+    for contribution in contributions:
+        for totals, counts in zip(merged, contribution, strict=True):
+            for key, values in counts.items():
+                old = totals.get(key)
+                totals[key] = (
+                    values if old is None else tuple(map(sum, zip(old, values, strict=True)))
+                )
+    return merged
+
+
+@contextmanager
+def figures_upkeep():
+    """Join this thread's unit of work, or start one and apply it when the block ends, in the
+    same transaction as the writes (joining the caller's, or starting one)."""
+    current = getattr(_local, "upkeep", None)
+    if current is not None:
+        yield current
+        return
+    _local.upkeep = upkeep = FigureUpkeep()
+    try:
+        with transaction.atomic(savepoint=False):
+            yield upkeep
+            upkeep.apply()
+    finally:
+        _local.upkeep = None
