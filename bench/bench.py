@@ -152,7 +152,7 @@ def main():
         run(
             PYTHON,
             "-c",
-            "import django; django.setup(); from adoption.core.demo_data import domain_has_data;"
+            "import django; django.setup(); from adoption.demo.demo_data import domain_has_data;"
             "print(domain_has_data())",
             env=env,
             capture=True,

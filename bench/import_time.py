@@ -30,7 +30,7 @@ django.setup()
 from django.core.management import call_command  # noqa: E402
 from django.db import transaction  # noqa: E402
 
-from adoption.core.demo_data import domain_has_data  # noqa: E402
+from adoption.demo.demo_data import domain_has_data  # noqa: E402
 from adoption.registry.models import Organisation  # noqa: E402
 from adoption.registry.signals import places_changed  # noqa: E402
 

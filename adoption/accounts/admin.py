@@ -3,11 +3,17 @@ from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 from django.core.exceptions import ValidationError
+from knox.admin import AuthTokenAdmin as KnoxAuthTokenAdmin
+from knox.models import AuthToken
 
 from adoption.accounts.models import Membership
 from adoption.accounts.policy import access_for
+from adoption.accounts.throttle import ThrottledAdminAuthenticationForm
 
 User = get_user_model()
+
+# The admin's sign-in is throttled as the service's own is.
+admin.site.login_form = ThrottledAdminAuthenticationForm
 
 # The user form's fields that grant access beyond a membership.
 PRIVILEGE_FIELDS = ["is_staff", "is_superuser", "groups", "user_permissions"]
@@ -88,3 +94,16 @@ class SpreadwatchUserAdmin(UserAdmin):
         if access_for(request).may_grant_privileges:
             return readonly
         return [*readonly, *PRIVILEGE_FIELDS]
+
+
+class ApiTokenAdmin(KnoxAuthTokenAdmin):
+    """Superusers see and delete API tokens, never their secrets. Tokens are created only by
+    their own users on their account page, so no secret ever passes through another person or
+    a message stored in the session."""
+
+    def has_add_permission(self, request):
+        return False
+
+
+admin.site.unregister(AuthToken)
+admin.site.register(AuthToken, ApiTokenAdmin)

@@ -6,7 +6,8 @@
 - A confidential barrier is visible only to members of the reporting organisation and to the
   national team (and superusers).
 - Only an innovation lead of an organisation changes that organisation's adoptions, barriers
-  and enabler actions. Superusers may change anything; the national team reads only.
+  and enabler actions, and only leads log barriers. Superusers may change and log anything;
+  the national team reads only.
 - In the admin, only superusers grant superuser or staff status, groups, permissions or the
   national-team role. Other staff grant innovation-lead memberships, and administer only
   accounts holding nothing they could not grant themselves: never a superuser, a staff member
@@ -60,6 +61,11 @@ class Access:
     @property
     def is_lead(self):
         return bool(self.leads)
+
+    @property
+    def may_log_barriers(self):
+        """Innovation leads log barriers for the organisations they lead; superusers for any."""
+        return self.is_superuser or self.is_lead
 
     # --- querysets ------------------------------------------------------------------------
 

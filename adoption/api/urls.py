@@ -1,8 +1,18 @@
-from django.urls import include, path
+from django.urls import include, path, register_converter
+from django.urls.converters import StringConverter
 from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import DefaultRouter
 
 from adoption.api import views
+
+
+class OdsCodeConverter(StringConverter):
+    """An ODS code in either case, as the organisations list takes it."""
+
+    regex = views.OrganisationViewSet.lookup_value_regex
+
+
+register_converter(OdsCodeConverter, "ods")
 
 router = DefaultRouter()
 router.include_format_suffixes = False  # JSON only
@@ -24,7 +34,7 @@ dashboards = [
         name="api-dashboard-innovation",
     ),
     path(
-        "organisations/<str:ods_code>/",
+        "organisations/<ods:ods_code>/",
         views.OrganisationDashboard.as_view(),
         name="api-dashboard-organisation",
     ),

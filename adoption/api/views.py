@@ -1,6 +1,8 @@
 """The read API: every list is filtered by the same filter sets as the pages, limited by the
 same access policy, and paged by cursor; dashboards are built by the same code as the pages."""
 
+from django.db.models import F
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.generators import SchemaGenerator
@@ -21,7 +23,7 @@ from adoption.barriers.filters import (
     BarrierFilter,
     EnablerActionFilter,
 )
-from adoption.barriers.models import Adoption, EnablerAction
+from adoption.barriers.models import PUBLIC_ID_PATTERN, Adoption, EnablerAction
 from adoption.dashboards import pages
 from adoption.dashboards.filters import DashboardFilters
 from adoption.registry.filters import InnovationFilter, OrganisationFilter
@@ -78,9 +80,12 @@ class BarrierViewSet(ReadOnlyViewSet):
 
     serializer_class = serializers.BarrierSerializer
     filterset_class = BarrierFilter
+    ordering = ("-identified_on", "-public_id")
+    lookup_field = "public_id"
+    lookup_value_regex = PUBLIC_ID_PATTERN
 
     def get_queryset(self):
-        # The register's barriers (cursor pages order them newest first by id).
+        # The register's barriers, in the register's order: newest first by day identified.
         return (
             selectors.register_queryset(access_for(self.request))
             .select_related("savings_organisation")
@@ -94,10 +99,15 @@ class EnablerActionViewSet(ReadOnlyViewSet):
 
     serializer_class = serializers.EnablerActionSerializer
     filterset_class = EnablerActionFilter
+    ordering = ("-started_on", "-public_id")
+    lookup_field = "public_id"
+    lookup_value_regex = PUBLIC_ID_PATTERN
 
     def get_queryset(self):
         return access_for(self.request).visible_actions(
-            EnablerAction.objects.select_related("enabler_type")
+            EnablerAction.objects.select_related("enabler_type").annotate(
+                barrier_public_id=F("barrier__public_id")
+            )
         )
 
 
@@ -198,6 +208,10 @@ class ApiDocs(APIView):
 
     renderer_classes = [TemplateHTMLRenderer]
     schema = None  # not itself part of the API
+
+    def options(self, request, *args, **kwargs):
+        # The page has no metadata to describe, and its renderer draws only the page itself.
+        return HttpResponse(headers={"Allow": ", ".join(self.allowed_methods)})
 
     def get(self, request):
         schema = SchemaGenerator().get_schema(request=request, public=True)

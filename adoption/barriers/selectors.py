@@ -28,6 +28,8 @@ from adoption.core.csv_export import database_values
 from adoption.registry.models import Organisation
 
 WHO_HAS_SOLVED_LIMIT = 10
+# The register's order, newest first; its pages are keyset pages in this order.
+REGISTER_ORDER = ("-identified_on", "-public_id")
 
 
 def _open_barriers_for_adoption():
@@ -110,7 +112,7 @@ def register_queryset(access):
     """Every barrier the user may see, with what the register shows, newest first."""
     return access.visible_barriers(
         Barrier.objects.select_related("innovation", "organisation", "category").order_by(
-            "-identified_on", "-public_id"
+            *REGISTER_ORDER
         )
     )
 

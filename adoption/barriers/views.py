@@ -18,7 +18,7 @@ from adoption.barriers.forms import BarrierForm, BarrierStatusForm, EnablerActio
 from adoption.barriers.models import Adoption
 from adoption.core.csv_export import bad_filters, converters, streaming_csv
 from adoption.core.forms import applied_filters
-from adoption.core.pagination import BadCursor, count_or_estimate, newest_first_page
+from adoption.core.pagination import BadCursor, count_or_estimate, keyset_page
 
 BAD_INPUT = 400
 CONFLICT = 409
@@ -43,8 +43,11 @@ def barrier_register(request):
     else:
         barriers = filterset.qs if filterset.is_bound else filterset.queryset
         try:
-            page = newest_first_page(
-                barriers, after=request.GET.get("after"), before=request.GET.get("before")
+            page = keyset_page(
+                barriers,
+                order=selectors.REGISTER_ORDER,
+                after=request.GET.get("after"),
+                before=request.GET.get("before"),
             )
         except BadCursor as error:
             filterset.form.add_error(None, str(error))
@@ -102,7 +105,7 @@ def adoption_export(request):
 @require_http_methods(["GET", "POST"])
 def barrier_create(request):
     access = access_for(request)
-    if not access.is_lead and not access.is_superuser:
+    if not access.may_log_barriers:
         raise PermissionDenied("Only innovation leads log barriers.")
     form = BarrierForm(request.POST or None, access=access, initial=_initial_from(request))
     if request.method == "POST" and form.is_valid():

@@ -6,6 +6,7 @@ falling back to something unsafe.
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -110,7 +111,7 @@ INSTALLED_APPS = [
     "import_export",
     "simple_history",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",
     "drf_spectacular",
     "adoption.core",
     "adoption.registry",
@@ -118,12 +119,15 @@ INSTALLED_APPS = [
     "adoption.barriers",
     "adoption.dashboards",
     "adoption.api",
+    "adoption.demo",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "adoption.core.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "adoption.core.middleware.RejectNulMiddleware",
+    "adoption.core.middleware.PrivateResponsesMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -151,6 +155,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "adoption.core.context_processors.service",
+                "adoption.accounts.context_processors.access",
             ],
         },
     },
@@ -184,9 +189,14 @@ if TESTING:
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 12},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    # Not the service's name or its demo password, however spelled.
+    {"NAME": "adoption.accounts.validators.ServicePasswordValidator"},
 ]
 if TESTING:
     # A fast hash keeps the suite quick; production uses Django's default (PBKDF2).
@@ -228,6 +238,10 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
 SECURE_HSTS_PRELOAD = not DEBUG
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# How many proxies in front of the app append to X-Forwarded-For. 0: the client's address is
+# REMOTE_ADDR and the header is ignored (anyone can forge it); N: the Nth entry from its right.
+# Sign-in throttling counts failures per account and address (adoption/accounts/throttle.py).
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 SESSION_COOKIE_SECURE = not DEBUG
 CSRF_COOKIE_SECURE = not DEBUG
@@ -254,7 +268,7 @@ SECURE_REFERRER_POLICY = "same-origin"
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "adoption.api.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -267,13 +281,23 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "Spreadwatch API",
     "DESCRIPTION": (
         "Where the spread of proven innovations across the NHS is stalling, and why. "
-        "Sign in to the service, or send `Authorization: Token <key>` with a key an "
-        "administrator issued. Lists are paged by cursor: follow `next`."
+        "Sign in to the service, or send `Authorization: Token <key>` with a token you create "
+        "on your account page (/accounts/); tokens expire and can be revoked there. "
+        "Lists are paged by cursor: follow `next`."
     ),
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
     "COMPONENT_SPLIT_REQUEST": True,
+}
+# API tokens (django-rest-knox): stored only as a hash, shown once when created, and refused
+# after this many days.
+API_TOKEN_DAYS = env_int("API_TOKEN_DAYS", 90, minimum=1)
+REST_KNOX = {
+    "TOKEN_TTL": timedelta(days=API_TOKEN_DAYS),
+    "TOKEN_LIMIT_PER_USER": 10,
+    "AUTO_REFRESH": False,
+    "AUTH_HEADER_PREFIX": "Token",
 }
 
 # --- Logging ----------------------------------------------------------------------------

@@ -2,10 +2,15 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from adoption.accounts import views as accounts_views
 from adoption.accounts.throttle import ThrottledAuthenticationForm
 from adoption.core import views as core_views
+from adoption.dashboards import views as dashboards_views
 
 account_patterns = [
+    path("", accounts_views.account, name="account"),
+    path("tokens/", accounts_views.token_create, name="api-token-create"),
+    path("tokens/<slug:digest>/revoke/", accounts_views.token_revoke, name="api-token-revoke"),
     path(
         "login/",
         auth_views.LoginView.as_view(
@@ -25,7 +30,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include(account_patterns)),
     path("api/", include("adoption.api.urls")),
-    path("", core_views.home, name="home"),
+    path("", dashboards_views.home, name="home"),
     path("", include("adoption.barriers.urls")),
     path("", include("adoption.dashboards.urls")),
 ]

@@ -3,16 +3,13 @@ estimated counts for large results."""
 
 import datetime
 import json
-import re
 from dataclasses import dataclass
 
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import connections
 from django.db.models import Q
 from django.utils.functional import cached_property
-
-# Rows are told apart within a day by their public id, a short hexadecimal string.
-PUBLIC_ID_PATTERN = "[0-9a-f]{1,32}"
 
 # Below this many rows an exact COUNT is cheap enough to run.
 EXACT_COUNT_BELOW = 10_000
@@ -80,51 +77,82 @@ class KeysetPage:
     previous_cursor: str | None
 
 
-def encode_cursor(row):
-    return f"{row.identified_on.isoformat()}.{row.public_id}"
+def _columns(queryset, order):
+    """[(field, descending)] for an order such as ("-identified_on", "-public_id")."""
+    if len(order) != 2:
+        raise ValueError(f"A keyset page is ordered by two columns, not {order!r}.")
+    return [
+        (queryset.model._meta.get_field(name.removeprefix("-")), name.startswith("-"))
+        for name in order
+    ]
 
 
-def decode_cursor(text):
+def encode_cursor(row, columns):
+    """A row's position, "<first value>.<second value>": ISO text for a date."""
+    values = []
+    for field, _ in columns:
+        value = getattr(row, field.attname)
+        values.append(value.isoformat() if isinstance(value, datetime.date) else str(value))
+    return ".".join(values)
+
+
+def decode_cursor(text, columns):
+    """The values of a position, each read and checked as its column's field would."""
+    first, _, second = text.rpartition(".")
     try:
-        day, public_id = text.split(".")
-        if not re.fullmatch(PUBLIC_ID_PATTERN, public_id):
-            raise ValueError(public_id)
-        return datetime.date.fromisoformat(day), public_id
-    except ValueError:
+        if not first or not second:
+            raise ValidationError("A position names two values.")
+        values = []
+        for (field, _), part in zip(columns, (first, second), strict=True):
+            value = field.to_python(part)
+            field.run_validators(value)
+            values.append(value)
+    except ValidationError:
         raise BadCursor(f"{text!r} is not a page position.") from None
+    return values
 
 
-def newest_first_page(queryset, *, after=None, before=None, size=50):
-    """One page of rows ordered newest first by (identified_on, public_id), starting after or
-    ending before a cursor: an index range scan however deep the page."""
+def _beyond(columns, values, *, forward):
+    """The rows after a position in the page order (forward), or before it. The first condition
+    bounds an index range scan; the second trims the rows that share the first value."""
+    (first, first_descending), (second, second_descending) = columns
+    first_value, second_value = values
+    first_past = "lt" if first_descending == forward else "gt"
+    second_past = "lt" if second_descending == forward else "gt"
+    return Q(**{f"{first.name}__{first_past}e": first_value}) & (
+        Q(**{f"{first.name}__{first_past}": first_value})
+        | Q(**{f"{second.name}__{second_past}": second_value})
+    )
+
+
+def keyset_page(queryset, *, order, after=None, before=None, size=50):
+    """One page of rows in `order`, two columns named as for order_by ("-" for descending;
+    neither null, the second unique and its values without a dot), starting after or ending
+    before a position (`encode_cursor`): an index range scan however deep the page."""
     if after and before:
         raise BadCursor("Give either after or before, not both.")
+    columns = _columns(queryset, order)
     if before:
-        day, public_id = decode_cursor(before)
+        values = decode_cursor(before, columns)
+        reverse = [name[1:] if name.startswith("-") else f"-{name}" for name in order]
         rows = list(
-            # The first condition bounds an index range scan; the second trims the boundary day.
-            queryset.filter(
-                Q(identified_on__gte=day), Q(identified_on__gt=day) | Q(public_id__gt=public_id)
-            ).order_by("identified_on", "public_id")[: size + 1]
+            queryset.filter(_beyond(columns, values, forward=False)).order_by(*reverse)[: size + 1]
         )
         more_before = len(rows) > size
         rows = list(reversed(rows[:size]))
         return KeysetPage(
             rows=rows,
-            next_cursor=encode_cursor(rows[-1]) if rows else None,
-            previous_cursor=encode_cursor(rows[0]) if rows and more_before else None,
+            next_cursor=encode_cursor(rows[-1], columns) if rows else None,
+            previous_cursor=encode_cursor(rows[0], columns) if rows and more_before else None,
         )
-    ordered = queryset.order_by("-identified_on", "-public_id")
+    ordered = queryset.order_by(*order)
     if after:
-        day, public_id = decode_cursor(after)
-        ordered = ordered.filter(
-            Q(identified_on__lte=day), Q(identified_on__lt=day) | Q(public_id__lt=public_id)
-        )
+        ordered = ordered.filter(_beyond(columns, decode_cursor(after, columns), forward=True))
     rows = list(ordered[: size + 1])
     more_after = len(rows) > size
     rows = rows[:size]
     return KeysetPage(
         rows=rows,
-        next_cursor=encode_cursor(rows[-1]) if rows and more_after else None,
-        previous_cursor=encode_cursor(rows[0]) if rows and after else None,
+        next_cursor=encode_cursor(rows[-1], columns) if rows and more_after else None,
+        previous_cursor=encode_cursor(rows[0], columns) if rows and after else None,
     )

@@ -320,65 +320,23 @@ def spread_matrix(adoptions, barriers, *, grouping="region", today=None, rollup=
                 stages={stage: row[f"stage_{stage}"] for stage in Stage.values},
             )
         )
-    explain_stalls(cells, barriers, grouping=grouping, tally=tally)
+    if any(cell.verdict.stalling for cell in cells):
+        stall_rule.explain_stalls(
+            cells,
+            _barriers_where_stalling(cells, barriers, grouping=grouping, tally=tally),
+            category_names(),
+        )
     return cells
 
 
-# --- why: over-represented barriers ------------------------------------------------------
+# --- why: the barriers counted where spread stalls -----------------------------------------
 
 
-@dataclass(frozen=True)
-class OverRepresented:
-    category: str
-    here: int
-    here_total: int
-    elsewhere: int
-    elsewhere_total: int
-    lift: float
-
-    def sentence(self):
-        return (
-            f"“{self.category}” is {self.lift:.1f}× as common here ({self.here} of "
-            f"{self.here_total} barriers) as where it spread ({self.elsewhere} of "
-            f"{self.elsewhere_total})"
-        )
-
-
-MIN_COUNT = 3
-MIN_LIFT = 1.5
-
-
-def over_represented(here, elsewhere, names):
-    """Categories whose share of barriers in a stalling group exceeds their share in the groups
-    where the innovation spread, by lift (ratio of shares, with 0.5 added to each count so a
-    category absent elsewhere does not divide by zero). `here` and `elsewhere` map category id
-    to count."""
-    here_total, elsewhere_total = sum(here.values()), sum(elsewhere.values())
-    if not here_total:
-        return []
-    found = []
-    categories = len(set(here) | set(elsewhere)) or 1
-    for category, count in here.items():
-        if count < MIN_COUNT:
-            continue
-        other = elsewhere.get(category, 0)
-        lift = ((count + 0.5) / (here_total + 0.5 * categories)) / (
-            (other + 0.5) / (elsewhere_total + 0.5 * categories)
-        )
-        if lift >= MIN_LIFT:
-            found.append(
-                OverRepresented(names[category], count, here_total, other, elsewhere_total, lift)
-            )
-    return sorted(found, key=lambda item: (-item.lift, item.category))
-
-
-def explain_stalls(cells, barriers, *, grouping, tally=None):
-    """Attach the over-represented barrier categories to every stalling cell (one query; from
-    `tally`, BarrierInnovationTally rows narrowed by the same filters, when given)."""
-    stalling = [cell for cell in cells if cell.verdict.stalling]
-    if not stalling:
-        return
-    innovations = {cell.innovation_id for cell in stalling}
+def _barriers_where_stalling(cells, barriers, *, grouping, tally=None):
+    """{(innovation, group): {category: barriers}} for the innovations stalling somewhere, in
+    one query (from `tally`, BarrierInnovationTally rows narrowed by the same filters, when
+    given)."""
+    innovations = {cell.innovation_id for cell in cells if cell.verdict.stalling}
     if tally is not None:
         rows = [
             (innovation, category, place_key(group), n)
@@ -393,20 +351,10 @@ def explain_stalls(cells, barriers, *, grouping, tally=None):
             keys=["innovation_id", "category_id"],
             grouping=grouping,
         )
-    counts = defaultdict(lambda: defaultdict(int))  # (innovation, group) -> category -> n
+    counts = defaultdict(dict)
     for innovation, category, group, n in rows:
         counts[(innovation, group)][category] = n
-    names = category_names()
-    spread_groups = defaultdict(list)
-    for cell in cells:
-        if not cell.verdict.stalling:
-            spread_groups[cell.innovation_id].append(cell.group)
-    for cell in stalling:
-        elsewhere = defaultdict(int)
-        for group in spread_groups[cell.innovation_id]:
-            for category, n in counts[(cell.innovation_id, group)].items():
-                elsewhere[category] += n
-        cell.why = over_represented(counts[(cell.innovation_id, cell.group)], elsewhere, names)
+    return counts
 
 
 # --- barriers ----------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""Reads for the service-wide pages."""
+"""Reads for the home page: the service at a glance."""
 
 from django.db.models import Count, Q
 

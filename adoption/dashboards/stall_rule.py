@@ -13,8 +13,12 @@ A group is flagged as stalling when both hold:
    has ever advanced (so there is no process to have limits), 7 quarters of no advances.
 
 Adopter share under 16% (Rogers: not yet past the early adopters) is reported alongside.
+
+Why a group stalls: the barrier categories over-represented there compared with the groups
+where the same innovation spread (`explain_stalls`).
 """
 
+from collections import defaultdict
 from dataclasses import dataclass, field
 
 MR_SCALE = 2.66  # XmR process limits: mean ± 2.66 × mean moving range
@@ -159,3 +163,71 @@ def judge(*, organisations, adopters, stalled, advances):
                 f"limits are trial: only {len(chart.points)} quarters of history"
             )
     return verdict
+
+
+# --- why: over-represented barriers ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OverRepresented:
+    category: str
+    here: int
+    here_total: int
+    elsewhere: int
+    elsewhere_total: int
+    lift: float
+
+    def sentence(self):
+        return (
+            f"“{self.category}” is {self.lift:.1f}× as common here ({self.here} of "
+            f"{self.here_total} barriers) as where it spread ({self.elsewhere} of "
+            f"{self.elsewhere_total})"
+        )
+
+
+MIN_COUNT = 3
+MIN_LIFT = 1.5
+
+
+def over_represented(here, elsewhere, names):
+    """Categories whose share of barriers in a stalling group exceeds their share in the groups
+    where the innovation spread, by lift (ratio of shares, with 0.5 added to each count so a
+    category absent elsewhere does not divide by zero). `here` and `elsewhere` map category id
+    to count."""
+    here_total, elsewhere_total = sum(here.values()), sum(elsewhere.values())
+    if not here_total:
+        return []
+    found = []
+    categories = len(set(here) | set(elsewhere)) or 1
+    for category, count in here.items():
+        if count < MIN_COUNT:
+            continue
+        other = elsewhere.get(category, 0)
+        lift = ((count + 0.5) / (here_total + 0.5 * categories)) / (
+            (other + 0.5) / (elsewhere_total + 0.5 * categories)
+        )
+        if lift >= MIN_LIFT:
+            found.append(
+                OverRepresented(names[category], count, here_total, other, elsewhere_total, lift)
+            )
+    return sorted(found, key=lambda item: (-item.lift, item.category))
+
+
+def explain_stalls(cells, counts, names):
+    """Attach to every stalling cell (an innovation in a group, with its verdict) the barrier
+    categories over-represented there against the groups where the same innovation spread.
+    `counts` maps (innovation, group) to {category id: barriers}; `names` maps category id to
+    name."""
+    spread_groups = defaultdict(list)
+    for cell in cells:
+        if not cell.verdict.stalling:
+            spread_groups[cell.innovation_id].append(cell.group)
+    for cell in cells:
+        if not cell.verdict.stalling:
+            continue
+        elsewhere = defaultdict(int)
+        for group in spread_groups[cell.innovation_id]:
+            for category, n in counts.get((cell.innovation_id, group), {}).items():
+                elsewhere[category] += n
+        here = counts.get((cell.innovation_id, cell.group), {})
+        cell.why = over_represented(here, elsewhere, names)

@@ -1,18 +1,32 @@
-"""The national dashboards: read the filters, build the page (`pages`) and render it, or the
-CSV of one of its tables when `?download=<table>` asks for it."""
+"""The home page, and the national dashboards: read the filters, build the page (`pages`) and
+render it, or the CSV of one of its tables when `?download=<table>` asks for it."""
 
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 
+from adoption.accounts.policy import access_for
+from adoption.barriers.selectors import lead_home
 from adoption.core.csv_export import bad_filters
-from adoption.dashboards import pages
+from adoption.dashboards import pages, selectors
 from adoption.dashboards.filters import DashboardFilters
 from adoption.dashboards.tables import csv_response
 from adoption.registry.models import Innovation, Organisation
 
 BAD_INPUT = 400
+
+
+@require_safe
+def home(request):
+    """A lead's own organisations first, then the service at a glance."""
+    access = access_for(request)
+    context = {
+        "access": access,
+        "homes": lead_home(access) if access.is_lead else [],
+        "summary": selectors.service_summary(access),
+    }
+    return render(request, "dashboards/home.html", context)
 
 
 def _render(request, template, filters, page):

@@ -39,10 +39,10 @@ from adoption.barriers.models import (
     Stage,
     StageChange,
 )
-from adoption.core import demo_catalogue as catalogue
 from adoption.dashboards.models import DataVersion
 from adoption.dashboards.rollups import rebuild_spread_rollup
 from adoption.dashboards.tallies import rebuild_tallies
+from adoption.demo import demo_catalogue as catalogue
 from adoption.registry.models import (
     Innovation,
     Organisation,

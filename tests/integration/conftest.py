@@ -26,8 +26,19 @@ class World:
     """Two trusts with a lead each, a national team member, a superuser, and barriers."""
 
 
+def seeded_taxonomies():
+    """The taxonomies the migrations seed; a transactional test empties the database after
+    itself, so one that runs after another puts them back."""
+    from adoption.barriers.models import BarrierCategory, EnablerType
+    from adoption.barriers.taxonomy import install
+
+    if not BarrierCategory.objects.exists():
+        install(BarrierCategory, EnablerType)
+
+
 @pytest.fixture
 def world(db):
+    seeded_taxonomies()
     w = World()
     w.region = RegionFactory(ods_code="Y56", name="London")
     w.trust_a = OrganisationFactory(ods_code="RAA", name="Trust A", region=w.region)

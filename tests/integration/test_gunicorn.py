@@ -26,9 +26,13 @@ def free_port():
         return sock.getsockname()[1]
 
 
-def database_url():
+def database_url(folder):
+    """The test database as a DATABASE_URL; for SQLite in memory, which no other process can
+    open, a database file of the server's own in `folder` (these tests read no table)."""
     settings = connection.settings_dict
     if settings["ENGINE"].endswith("sqlite3"):
+        if connection.is_in_memory_db():
+            return f"sqlite:///{folder / 'gunicorn.sqlite3'}"
         return f"sqlite:///{settings['NAME']}"
     user = settings["USER"] or "postgres"
     password = f":{settings['PASSWORD']}" if settings["PASSWORD"] else ""
@@ -48,8 +52,6 @@ def fetch(url, headers=None, timeout=5):
 
 @pytest.fixture
 def production_server(tmp_path):
-    if connection.vendor == "sqlite" and ":memory:" in str(connection.settings_dict["NAME"]):
-        pytest.skip("gunicorn needs a database file or server it can share with the tests")
     port = free_port()
     env = {
         **os.environ,
@@ -59,7 +61,7 @@ def production_server(tmp_path):
         "ALLOWED_HOSTS": "127.0.0.1",
         "SECURE_SSL_REDIRECT": "false",
         "STATIC_ROOT": str(tmp_path / "static"),
-        "DATABASE_URL": database_url(),
+        "DATABASE_URL": database_url(tmp_path),
         "CONN_MAX_AGE": "0",
         "GUNICORN_BIND": f"127.0.0.1:{port}",
         # Fewer processes than production starts quicker; threads per worker stay as shipped.
@@ -103,6 +105,12 @@ def production_server(tmp_path):
     except subprocess.TimeoutExpired:
         server.kill()
         server.wait()
+
+
+def test_server_database_never_names_the_in_memory_test_database(tmp_path):
+    url = database_url(tmp_path)
+
+    assert "memorydb" not in url and ":memory:" not in url
 
 
 def test_gunicorn_serves_health_login_and_static_files(production_server):

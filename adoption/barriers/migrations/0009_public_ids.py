@@ -25,7 +25,9 @@ def fill_public_ids(apps, schema_editor):
                 f"UPDATE {history} SET public_id = "
                 f"(SELECT public_id FROM {table} WHERE {table}.id = {history}.id)"
             )
-            cursor.execute(f"UPDATE {history} SET public_id = {random_hex} WHERE public_id IS NULL")
+            cursor.execute(
+                f"UPDATE {history} SET public_id = {random_hex} WHERE public_id IS NULL"
+            )
 
 
 def public_id(**kwargs):
@@ -38,7 +40,12 @@ class Migration(migrations.Migration):
     operations = [
         *[
             migrations.AddField(model_name=model, name="public_id", field=public_id(null=True))
-            for model in ("barrier", "enableraction", "historicalbarrier", "historicalenableraction")
+            for model in (
+                "barrier",
+                "enableraction",
+                "historicalbarrier",
+                "historicalenableraction",
+            )
         ],
         migrations.RunPython(fill_public_ids, migrations.RunPython.noop, elidable=True),
         *[
@@ -60,7 +67,9 @@ class Migration(migrations.Migration):
         migrations.RemoveIndex(model_name="barrier", name="barrier_identified_idx"),
         migrations.AddIndex(
             model_name="barrier",
-            index=models.Index(fields=["identified_on", "public_id"], name="barrier_identified_idx"),
+            index=models.Index(
+                fields=["identified_on", "public_id"], name="barrier_identified_idx"
+            ),
         ),
         migrations.RemoveIndex(model_name="enableraction", name="action_started_idx"),
         migrations.AddIndex(

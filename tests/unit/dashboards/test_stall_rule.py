@@ -1,7 +1,14 @@
+from types import SimpleNamespace
+
 import pytest
 
-from adoption.dashboards.aggregates import over_represented
-from adoption.dashboards.stall_rule import downward_signals, judge, xmr
+from adoption.dashboards.stall_rule import (
+    downward_signals,
+    explain_stalls,
+    judge,
+    over_represented,
+    xmr,
+)
 
 
 def test_xmr_limits_computed_as_making_data_count_defines_them():
@@ -139,3 +146,41 @@ def test_over_represented_categories_ranked_by_lift_with_counts():
 
 def test_rare_categories_are_not_named():
     assert over_represented({1: 2}, {1: 0, 2: 50}, {1: "a", 2: "b"}) == []
+
+
+def cell(innovation, group, *, stalling):
+    return SimpleNamespace(
+        innovation_id=innovation,
+        group=group,
+        verdict=SimpleNamespace(stalling=stalling),
+        why=[],
+    )
+
+
+def test_explain_stalls_compares_a_stalling_group_with_where_the_innovation_spread():
+    names = {1: "Savings land elsewhere", 2: "Workforce capacity"}
+    stalling, spread, other_innovation = (
+        cell(7, "north", stalling=True),
+        cell(7, "south", stalling=False),
+        cell(8, "east", stalling=False),
+    )
+    counts = {
+        (7, "north"): {1: 12, 2: 4},
+        (7, "south"): {1: 5, 2: 40},
+        # Another innovation's barriers are no part of the comparison.
+        (8, "east"): {1: 0, 2: 900},
+    }
+
+    explain_stalls([stalling, spread, other_innovation], counts, names)
+
+    assert stalling.why == over_represented({1: 12, 2: 4}, {1: 5, 2: 40}, names)
+    assert [item.category for item in stalling.why] == ["Savings land elsewhere"]
+    assert spread.why == [] and other_innovation.why == []
+
+
+def test_explain_stalls_without_barriers_names_nothing():
+    stalling = cell(7, "north", stalling=True)
+
+    explain_stalls([stalling, cell(7, "south", stalling=False)], {}, {})
+
+    assert stalling.why == []

@@ -6,7 +6,7 @@ from django.core.management import CommandError, call_command
 
 from adoption.accounts.models import Membership, Role
 from adoption.barriers.models import Adoption, Barrier, EnablerAction, StageChange
-from adoption.core.demo_data import SCALES, content_digest
+from adoption.demo.demo_data import SCALES, content_digest
 from adoption.registry.models import Innovation, Organisation, OrganisationType
 
 pytestmark = pytest.mark.django_db

@@ -4,7 +4,7 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from adoption.core.demo_data import (
+from adoption.demo.demo_data import (
     DEMO_USERS,
     SCALES,
     DemoBuilder,
