@@ -46,8 +46,7 @@ MAX_FAILURES = 5
 MAX_ACCOUNT_FAILURES = 50
 WINDOW = datetime.timedelta(minutes=15)
 LOCKED_MESSAGE = (
-    "Too many failed sign-in attempts for this account. Wait 15 minutes and try again, or ask "
-    "your administrator to reset your password."
+    "Too many failed sign-in attempts for this account. Wait 15 minutes and try again."
 )
 
 
