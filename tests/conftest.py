@@ -1,5 +1,15 @@
+import importlib
+
 import pytest
+from django.apps import apps
 from django.core.cache import cache
+
+
+def reseed_taxonomies():
+    """Put back the barrier and enabler taxonomies the migrations seeded, as they seeded them:
+    a transactional test empties the database after itself."""
+    migration = importlib.import_module("adoption.barriers.migrations.0002_seed_taxonomies")
+    migration.seed_taxonomies(apps, None)
 
 
 @pytest.fixture(autouse=True)

@@ -3,6 +3,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import reseed_taxonomies
 from tests.integration.conftest import PASSWORD, resolved_elsewhere, world  # noqa: F401
 
 CHROMIUM = "/usr/bin/chromium"
@@ -18,12 +19,8 @@ FLAGS = [
 
 @pytest.fixture(autouse=True)
 def taxonomies(transactional_db):
-    """Browser tests commit for real, and the database is emptied between them: put back the
-    taxonomies the migrations seeded."""
-    from adoption.barriers.models import BarrierCategory, EnablerType
-    from adoption.barriers.taxonomy import install
-
-    install(BarrierCategory, EnablerType)
+    """Browser tests commit for real, and the database is emptied between them."""
+    reseed_taxonomies()
 
 
 @pytest.fixture(scope="session")

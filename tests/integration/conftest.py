@@ -6,6 +6,7 @@ from adoption.accounts.models import Role
 from adoption.barriers.models import BarrierStatus, Stage
 from adoption.registry.models import OrganisationType
 from adoption.registry.services import refresh_icb_rollups
+from tests.conftest import reseed_taxonomies
 from tests.factories import (
     AdoptionFactory,
     BarrierFactory,
@@ -29,11 +30,10 @@ class World:
 def seeded_taxonomies():
     """The taxonomies the migrations seed; a transactional test empties the database after
     itself, so one that runs after another puts them back."""
-    from adoption.barriers.models import BarrierCategory, EnablerType
-    from adoption.barriers.taxonomy import install
+    from adoption.barriers.models import BarrierCategory
 
     if not BarrierCategory.objects.exists():
-        install(BarrierCategory, EnablerType)
+        reseed_taxonomies()
 
 
 @pytest.fixture

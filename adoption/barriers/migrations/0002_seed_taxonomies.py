@@ -1,6 +1,6 @@
-"""Seed the barrier and enabler taxonomies. The rows are written out here, not read from
-adoption/barriers/taxonomy.py, so that later edits there leave what this migration does
-unchanged."""
+"""Seed the barrier and enabler taxonomies (PRODUCT.md §3). They live in the database from here
+on, edited in the admin; this is the one copy of the seeded rows, which the tests also use to
+put them back after a transactional test empties the database."""
 
 from django.db import migrations
 
