@@ -272,7 +272,7 @@ class BarrierStatusForm(VersionedForm):
         return cleaned
 
 
-class EnablerActionForm(forms.ModelForm):
+class EnablerActionForm(VersionedForm):
     enabler_type = forms.ModelChoiceField(
         queryset=EnablerType.objects.all(),
         widget=RadioSelectWithHints,

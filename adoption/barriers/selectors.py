@@ -152,11 +152,12 @@ class HistoryEntry:
 
 
 def barrier_history(barrier, *, since_version=None):
-    """The barrier's change history, newest first, each entry with its field changes.
+    """The barrier's change history with its actions', newest first, each entry with its
+    field changes.
 
-    With `since_version`, only the changes saved after that version: what someone else changed
-    while an edit form was open. A fixed number of queries however long the history: the
-    records, their partner lists, and one look-up per kind of related record changed."""
+    With `since_version`, only the barrier's changes saved after that version: what someone
+    else changed while an edit form was open. A fixed number of queries however long the
+    history: the records, their partner lists, and one look-up per kind of related record."""
     records = list(barrier.history.select_related("history_user").order_by("-history_id"))
     if not records:
         return []
@@ -166,41 +167,65 @@ def barrier_history(barrier, *, since_version=None):
         history_id__in=[r.history_id for r in records]
     ).values_list("history_id", "organisation__ods_code"):
         partners.setdefault(history_id, []).append(code)
+    entries = _entries(records, Barrier, since_version=since_version, partners=partners)
+    if since_version is None:
+        actions = EnablerAction.history.filter(barrier_id=barrier.pk).select_related(
+            "history_user"
+        )
+        entries += _entries(list(actions.order_by("-history_id")), EnablerAction)
+        entries.sort(key=lambda entry: entry.when, reverse=True)
+    return entries
 
+
+def action_history(action, *, since_version=None):
+    """An action's changes saved after `since_version`, newest first."""
+    records = action.history.select_related("history_user").order_by("-history_id")
+    return _entries(list(records), EnablerAction, since_version=since_version)
+
+
+HISTORY_IGNORES = ["updated_at", "version", "partners", "innovation", "organisation"]
+
+
+def _entries(records, model, *, since_version=None, partners=None):
+    """History entries from historical records of `model`, newest first; each record is
+    compared with the one before it of the same record."""
     raw = []  # (record, [(field, old, new)])
     related_ids = {}  # related model -> ids to look up
-    for index, record in enumerate(records):
+    previous_of, latest = {}, {}  # history id -> the record before it; id -> latest record
+    for record in reversed(records):
+        previous_of[record.history_id] = latest.get(record.id)
+        latest[record.id] = record
+    for record in records:
         if since_version is not None and record.version <= since_version:
             continue
-        previous = records[index + 1] if index + 1 < len(records) else None
+        previous = previous_of[record.history_id]
         changes = []
         if previous is not None:
             delta = record.diff_against(
-                previous,
-                excluded_fields=["updated_at", "version", "partners"],
-                foreign_keys_are_objs=False,
+                previous, excluded_fields=HISTORY_IGNORES, foreign_keys_are_objs=False
             )
             for change in delta.changes:
-                field = Barrier._meta.get_field(change.field)
+                field = model._meta.get_field(change.field)
                 changes.append((field, change.old, change.new))
                 if field.is_relation:
                     ids = related_ids.setdefault(field.related_model, set())
                     ids.update(v for v in (change.old, change.new) if v is not None)
-            old_partners = sorted(partners.get(previous.history_id, []))
-            new_partners = sorted(partners.get(record.history_id, []))
-            if old_partners != new_partners:
-                changes.append(
-                    (
-                        Barrier._meta.get_field("partners"),
-                        ", ".join(old_partners),
-                        ", ".join(new_partners),
+            if partners is not None:
+                old_partners = sorted(partners.get(previous.history_id, []))
+                new_partners = sorted(partners.get(record.history_id, []))
+                if old_partners != new_partners:
+                    changes.append(
+                        (
+                            model._meta.get_field("partners"),
+                            ", ".join(old_partners),
+                            ", ".join(new_partners),
+                        )
                     )
-                )
         raw.append((record, changes))
 
     names = {
-        model: {obj.pk: str(obj) for obj in model._default_manager.filter(pk__in=ids)}
-        for model, ids in related_ids.items()
+        related: {obj.pk: str(obj) for obj in related._default_manager.filter(pk__in=ids)}
+        for related, ids in related_ids.items()
     }
     entries = []
     for record, changes in raw:

@@ -215,9 +215,8 @@ def record_barrier(*, by, fields, partners=()):
     adoption = None if barrier.is_confidential else _lock_adoption_of(barrier)
     with figures_upkeep() as figures:
         _stamp_history(barrier, by=by, reason="Barrier logged")
-        barrier.save()
+        _save_with_partners(barrier, partners)
         figures.barrier_added(barrier.pk)
-        barrier.partners.set(partners)
         _show_on_adoption(by=by, barrier=barrier, adoption=adoption)
     return barrier
 
@@ -242,16 +241,34 @@ def update_barrier(*, by, barrier, fields, partners=None, expected_version):
         figures.barrier_changing(current.pk)
         current.version += 1
         _stamp_history(current, by=by, reason="Barrier edited")
-        current.save()
-        # Its actions carry its innovation and organisation, for lists filtered by them.
-        current.actions.exclude(**_copies_of(current)).update(**_copies_of(current))
-        if partners is not None and {p.pk for p in partners} != set(
+        if partners is not None and {p.pk for p in partners} == set(
             current.partners.values_list("pk", flat=True)
         ):
-            current.partners.set(partners)
+            partners = None
+        _save_with_partners(current, partners)
+        # Its actions carry its innovation and organisation, for lists filtered by them.
+        current.actions.exclude(**_copies_of(current)).update(**_copies_of(current))
         if newly_shown:
             _show_on_adoption(by=by, barrier=current, adoption=adoption)
     return current
+
+
+def _save_with_partners(barrier, partners):
+    """Save a barrier and, if given, its new partners, as one entry in its history. Each add
+    or remove of a partner would be a history entry of its own, so the partners are set with
+    history off and the barrier's save then records them with it (a new barrier is saved
+    first without history, to have a key the partners can point at)."""
+    if not partners and (barrier.pk is None or partners is None):
+        barrier.save()
+        return
+    barrier.skip_history_when_saving = True
+    try:
+        if barrier.pk is None:
+            barrier.save()
+        barrier.partners.set(partners)
+    finally:
+        del barrier.skip_history_when_saving
+    barrier.save()
 
 
 def _copies_of(barrier):
@@ -301,19 +318,29 @@ def record_enabler_action(*, by, barrier, fields):
 
 
 def _address(barrier, action, *, by):
-    """An action under way moves an open barrier to 'being addressed'."""
+    """An action under way moves an open barrier to 'being addressed'; one that resolved it
+    resolves it, on the day the action was completed."""
     if barrier.status == BarrierStatus.OPEN and action.outcome == ActionOutcome.IN_PROGRESS:
         barrier.status = BarrierStatus.BEING_ADDRESSED
-        barrier.version += 1
-        _stamp_history(barrier, by=by, reason="Action under way")
-        barrier.save(update_fields=["status", "version", "updated_at"])
+        reason = "Action under way"
+    elif barrier.is_open and action.outcome == ActionOutcome.RESOLVED:
+        barrier.status = BarrierStatus.RESOLVED
+        barrier.resolved_on = action.completed_on
+        reason = "Resolved by an action"
+        _validate(barrier)
+    else:
+        return
+    barrier.version += 1
+    _stamp_history(barrier, by=by, reason=reason)
+    barrier.save(update_fields=["status", "resolved_on", "version", "updated_at"])
 
 
 @transaction.atomic
-def update_enabler_action(*, by, action, fields):
-    """Change what is recorded of an action; one now under way moves an open barrier on."""
+def update_enabler_action(*, by, action, fields, expected_version=None):
+    """Apply an edit of an action made from `expected_version` (StaleEdit if someone saved in
+    between); one now under way moves an open barrier on, one that resolved it resolves it."""
     barrier = _lock_barrier(action.barrier_id)
-    current = EnablerAction.objects.select_for_update().get(pk=action.pk)
+    current = _lock_current(EnablerAction, action, expected_version)
     for name, value in fields.items():
         setattr(current, name, value)
     _validate(current)

@@ -25,6 +25,11 @@ urlpatterns = [
     path("barriers/<public_id:public_id>/edit/", views.barrier_edit, name="barrier-edit"),
     path("barriers/<public_id:public_id>/status/", views.barrier_status, name="barrier-status"),
     path("barriers/<public_id:public_id>/actions/new/", views.action_create, name="action-create"),
+    path(
+        "barriers/<public_id:public_id>/actions/<public_id:action_id>/edit/",
+        views.action_edit,
+        name="action-edit",
+    ),
     path("adoptions/<int:pk>/", views.adoption_detail, name="adoption-detail"),
     path("adoptions/<int:pk>/no-barrier/", views.adoption_no_barrier, name="adoption-no-barrier"),
 ]

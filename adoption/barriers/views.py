@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from adoption.accounts.policy import access_for
-from adoption.barriers import selectors, services
+from adoption.barriers import merge, selectors, services
 from adoption.barriers.filters import AdoptionFilter, BarrierFilter
 from adoption.barriers.forms import BarrierForm, BarrierStatusForm, EnablerActionForm, StageForm
 from adoption.barriers.models import Adoption
@@ -160,18 +160,28 @@ def _changeable_barrier(request, public_id):
     return access, barrier
 
 
-def _rebind_at_current_version(form_class, request, current, **kwargs):
-    """After a conflict: the user's input, re-based on the version now saved."""
-    data = request.POST.copy()
-    data["version"] = current.version
-    form = form_class(data, instance=current, **kwargs)
-    form.is_valid()
-    return form
+def _merged_form(form, current, **form_kwargs):
+    """After a conflict: the record as saved now with this editor's own changes applied."""
+    names = [name for name in form.fields if name != "version"]
+    merged = merge.merge(
+        names,
+        base=merge.record_values(current, names, version=form.cleaned_data["version"]),
+        mine=form.cleaned_data,
+        theirs=merge.record_values(current, names),
+    )
+    return merge.reoffer(
+        type(form),
+        merged,
+        mine_form=form,
+        version=current.version,
+        instance=current,
+        **form_kwargs,
+    )
 
 
 def _edit_barrier(request, barrier, form, *, save, saved, template, **form_kwargs):
     """Save a versioned barrier form, or, when someone else saved first, show what they changed
-    with the user's answers re-based on the current version (409)."""
+    and offer the record as saved now with the user's own changes applied (409)."""
     conflict = None
     if request.method == "POST" and form.is_valid():
         try:
@@ -180,7 +190,8 @@ def _edit_barrier(request, barrier, form, *, save, saved, template, **form_kwarg
             conflict = selectors.barrier_history(
                 stale.current, since_version=form.cleaned_data["version"]
             )
-            form = _rebind_at_current_version(type(form), request, stale.current, **form_kwargs)
+            form = _merged_form(form, stale.current, **form_kwargs)
+            barrier = stale.current
         else:
             messages.success(request, saved)
             return redirect(barrier_url(barrier))
@@ -239,13 +250,71 @@ def action_create(request, public_id):
     _, barrier = _changeable_barrier(request, public_id)
     form = EnablerActionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        services.record_enabler_action(by=request.user, barrier=barrier, fields=form.cleaned_data)
-        messages.success(request, "The action has been recorded.")
-        return redirect(barrier_url(barrier))
+        try:
+            services.record_enabler_action(
+                by=request.user, barrier=barrier, fields=form.cleaned_data
+            )
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, "The action has been recorded.")
+            return redirect(barrier_url(barrier))
     status = BAD_INPUT if form.is_bound else 200
     return render(
         request, "barriers/action_form.html", {"form": form, "barrier": barrier}, status=status
     )
+
+
+def _add_errors(form, error):
+    """A service's refusal, beside the fields it names."""
+    if not hasattr(error, "error_dict"):
+        form.add_error(None, error)
+        return
+    for field, errors in error.message_dict.items():
+        form.add_error(field if field in form.fields else None, errors)
+
+
+@require_http_methods(["GET", "POST"])
+def action_edit(request, public_id, action_id):
+    """Change what is recorded of an action: its dates, owner, outcome and notes."""
+    _, barrier = _changeable_barrier(request, public_id)
+    action = get_object_or_404(selectors.barrier_actions(barrier), public_id=action_id)
+    form = EnablerActionForm(request.POST or None, instance=action)
+    conflict = None
+    if request.method == "POST" and form.is_valid():
+        fields = {name: form.cleaned_data[name] for name in form.Meta.fields}
+        try:
+            services.update_enabler_action(
+                by=request.user,
+                action=action,
+                fields=fields,
+                expected_version=form.cleaned_data["version"],
+            )
+        except services.StaleEdit as stale:
+            names = list(form.Meta.fields)
+            opened_at = form.cleaned_data["version"]
+            conflict = selectors.action_history(stale.current, since_version=opened_at)
+            merged = merge.merge(
+                names,
+                base=merge.record_values(stale.current, names, version=opened_at),
+                mine=form.cleaned_data,
+                theirs=merge.record_values(stale.current, names),
+            )
+            form = merge.reoffer(
+                EnablerActionForm,
+                merged,
+                mine_form=form,
+                version=stale.current.version,
+                instance=stale.current,
+            )
+        except ValidationError as error:
+            _add_errors(form, error)
+        else:
+            messages.success(request, "The action has been saved.")
+            return redirect(barrier_url(barrier))
+    status = CONFLICT if conflict else BAD_INPUT if form.is_bound else 200
+    context = {"form": form, "barrier": barrier, "action": action, "conflict": conflict}
+    return render(request, "barriers/action_form.html", context, status=status)
 
 
 def _adoption(request, pk):
@@ -275,13 +344,18 @@ def adoption_detail(request, pk):
             except services.StaleEdit as stale:
                 conflict = True
                 adoption = stale.current
-                data = request.POST.copy()
-                data["version"] = adoption.version
-                form = StageForm(data)
-                form.is_valid()
+                names = [name for name in StageForm.base_fields if name != "version"]
+                merged = merge.merge(
+                    names,
+                    base=merge.record_values(
+                        adoption, names, version=form.cleaned_data["version"]
+                    ),
+                    mine=form.cleaned_data,
+                    theirs=merge.record_values(adoption, names),
+                )
+                form = merge.reoffer(StageForm, merged, mine_form=form, version=adoption.version)
             except ValidationError as error:
-                for field, errors in error.message_dict.items():
-                    form.add_error(field if field in form.fields else None, errors)
+                _add_errors(form, error)
             else:
                 messages.success(request, "The stage has been updated.")
                 return redirect("adoption-detail", pk=adoption.pk)

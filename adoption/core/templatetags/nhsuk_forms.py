@@ -41,6 +41,8 @@ def described_by(field):
     ids = []
     if field.help_text:
         ids.append(f"{field.auto_id}-hint")
+    if getattr(field.field, "conflict_note", None):
+        ids.append(f"{field.auto_id}-conflict")
     if field.errors:
         ids.append(f"{field.auto_id}-error")
     return " ".join(ids)
