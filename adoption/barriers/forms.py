@@ -2,19 +2,65 @@
 validators, constraints); these forms add only what depends on who is filling them in."""
 
 from django import forms
+from django.db.models import Q
 from django.utils import timezone
 
 from adoption.barriers.models import (
     CLOSED_STATUSES,
+    MONEY_VALIDATORS,
+    STAGE_ORDER,
+    Adoption,
     Barrier,
     BarrierCategory,
     BarrierStatus,
     EnablerAction,
     EnablerType,
+    Route,
     Stage,
 )
-from adoption.core.forms import NhsDateField, RadioSelectWithHints
+from adoption.core.forms import NhsDateField, RadioSelectWithHints, in_our_words
 from adoption.registry.models import Innovation, Organisation, Pathway
+
+
+def adoptable_innovations(org_types):
+    """Innovations that organisations of these types can adopt: those naming one of the types
+    among their adopters, and those naming none. (Their adopters are a JSON list of type
+    codes, matched as quoted text so that every database answers alike.)"""
+    adoptable = Q(adopter_types=[])
+    for org_type in set(org_types):
+        adoptable |= Q(adopter_types__icontains=f'"{org_type}"')
+    return Innovation.objects.filter(adoptable)
+
+
+def check_adoptable(form, innovation, organisation):
+    """Refuse, beside the innovation, one that organisations like this one do not adopt."""
+    if (
+        innovation
+        and organisation
+        and not adoptable_innovations([organisation.org_type]).filter(pk=innovation.pk).exists()
+    ):
+        form.add_error(
+            "innovation",
+            f"{innovation.name} is not adopted by organisations like yours "
+            f"({organisation.get_org_type_display().lower()}).",
+        )
+
+
+def innovation_field(*, required_message, **kwargs):
+    """An innovation chosen from those the lead's organisations can adopt (set per form)."""
+    return forms.ModelChoiceField(
+        queryset=Innovation.objects.none(),
+        empty_label="Choose an innovation",
+        error_messages={
+            "required": required_message,
+            "invalid_choice": "Choose an innovation from the list.",
+        },
+        **kwargs,
+    )
+
+
+def led_types(access):
+    return access.organisations_led().values_list("org_type", flat=True).distinct()
 
 
 class OrganisationCodeField(forms.ModelChoiceField):
@@ -114,13 +160,9 @@ class BarrierForm(VersionedForm):
         label="Your organisation's ODS code",
         help_text="The organisation reporting the barrier.",
     )
-    innovation = forms.ModelChoiceField(
-        queryset=Innovation.objects.all(),
-        empty_label="Choose an innovation",
-        error_messages={
-            "required": "Choose the innovation the barrier blocks.",
-            "invalid_choice": "Choose an innovation from the list.",
-        },
+    innovation = innovation_field(
+        required_message="Choose the innovation the barrier blocks.",
+        help_text="Only innovations that organisations like yours adopt are listed.",
     )
     category = forms.ModelChoiceField(
         queryset=BarrierCategory.objects.all(),
@@ -204,6 +246,15 @@ class BarrierForm(VersionedForm):
     def __init__(self, *args, access, **kwargs):
         super().__init__(*args, **kwargs)
         self.access = access
+        in_our_words(self, {"description": "Description", "category": "Kind of barrier"})
+        too_much = MONEY_VALIDATORS[-1].message
+        for name in ("cost_borne_gbp", "savings_elsewhere_gbp"):
+            self.fields[name].error_messages |= {
+                "max_digits": too_much,
+                "max_whole_digits": too_much,
+                "max_decimal_places": "Enter the amount in pounds and pence, for example "
+                "25000 or 25000.50.",
+            }
         self.fields["category"].widget.hints = {
             str(c.pk): c.description for c in BarrierCategory.objects.all()
         }
@@ -217,6 +268,7 @@ class BarrierForm(VersionedForm):
             ("", "Not sure"),
             *[c for c in self.fields["complexity"].choices if c[0] != ""],
         ]
+        self.fields["innovation"].queryset = adoptable_innovations(led_types(access))
         led = access.organisations_led()
         if not access.is_superuser and led.count() == 1 and not self.instance.pk:
             self.initial.setdefault("organisation", led.get())
@@ -231,18 +283,7 @@ class BarrierForm(VersionedForm):
 
     def clean(self):
         cleaned = super().clean()
-        innovation, organisation = cleaned.get("innovation"), cleaned.get("organisation")
-        if (
-            innovation
-            and organisation
-            and innovation.adopter_types
-            and organisation.org_type not in innovation.adopter_types
-        ):
-            self.add_error(
-                "innovation",
-                f"{innovation.name} is not adopted by organisations like yours "
-                f"({organisation.get_org_type_display().lower()}).",
-            )
+        check_adoptable(self, cleaned.get("innovation"), cleaned.get("organisation"))
         return cleaned
 
 
@@ -260,6 +301,7 @@ class BarrierStatusForm(VersionedForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        in_our_words(self)
         self.fields["status"].choices = [c for c in self.fields["status"].choices if c[0] != ""]
 
     def clean(self):
@@ -281,7 +323,12 @@ class EnablerActionForm(VersionedForm):
         error_messages={"required": "Choose what kind of enabler was used."},
     )
     started_on = NhsDateField(label="Date started", initial=timezone.localdate)
-    completed_on = NhsDateField(label="Date completed", required=False)
+    completed_on = NhsDateField(
+        label="Date completed",
+        required=False,
+        help_text="Needed once the action has an outcome; leave empty while it is in progress.",
+    )
+    completed_on.says_optional = False
 
     class Meta:
         model = EnablerAction
@@ -291,6 +338,7 @@ class EnablerActionForm(VersionedForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        in_our_words(self)
         self.fields["enabler_type"].widget.hints = {
             str(e.pk): e.description for e in EnablerType.objects.all()
         }
@@ -316,5 +364,84 @@ class StageForm(forms.Form):
     )
     version = version_field()
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        in_our_words(self)
+
     def clean_version(self):
         return check_version(self.cleaned_data.get("version"), self.initial.get("version"))
+
+
+class AdoptionStartForm(forms.Form):
+    """Start recording an innovation an organisation has not recorded yet ("we are exploring
+    this"). Offered for one organisation the lead leads; only innovations organisations like it
+    adopt, and that it has not recorded, are listed."""
+
+    organisation = forms.ModelChoiceField(
+        queryset=Organisation.objects.none(),
+        widget=forms.HiddenInput,
+        error_messages={
+            "invalid_choice": "You can only record adoptions for an organisation where you are "
+            "the innovation lead."
+        },
+    )
+    innovation = innovation_field(
+        required_message="Choose the innovation you are starting to record.", label="Innovation"
+    )
+    stage = forms.ChoiceField(
+        choices=[(stage.value, stage.label) for stage in STAGE_ORDER],
+        initial=Stage.EXPLORING,
+        label="Stage",
+        error_messages={"invalid_choice": "Choose a stage from the list."},
+    )
+    route = forms.ChoiceField(
+        choices=Route.choices,
+        initial=Route.LOCAL,
+        widget=forms.RadioSelect,
+        label="How did it arrive?",
+        error_messages={"required": "Choose how the innovation arrived."},
+    )
+
+    def __init__(self, *args, access, organisation=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        in_our_words(self)
+        self.fields["organisation"].queryset = access.organisations_led()
+        if organisation is None:
+            self.fields["innovation"].queryset = adoptable_innovations(led_types(access))
+        else:
+            self.initial["organisation"] = organisation.pk
+            self.fields["innovation"].queryset = adoptable_innovations([organisation.org_type])
+            self.offer_for(organisation)
+
+    def offer_for(self, organisation):
+        """List only what this organisation can start: innovations organisations like it adopt
+        that it has not recorded yet. Ids carry its code, as a page may hold one form for each
+        organisation the lead leads."""
+        innovation = self.fields["innovation"]
+        self.auto_id = f"id_{organisation.ods_code.lower()}_%s"
+        innovation.widget.choices = [
+            ("", innovation.empty_label),
+            *adoptable_innovations([organisation.org_type])
+            .exclude(adoptions__organisation=organisation)
+            .values_list("pk", "name"),
+        ]
+
+    def clean(self):
+        cleaned = super().clean()
+        innovation, organisation = cleaned.get("innovation"), cleaned.get("organisation")
+        check_adoptable(self, innovation, organisation)
+        if (
+            innovation
+            and organisation
+            and "innovation" not in self.errors
+            and Adoption.objects.filter(innovation=innovation, organisation=organisation).exists()
+        ):
+            self.add_error("innovation", already_recorded(innovation, organisation))
+        return cleaned
+
+
+def already_recorded(innovation, organisation):
+    return (
+        f"{organisation.name} has already recorded {innovation.name}: change its stage on its "
+        "page."
+    )

@@ -15,6 +15,9 @@ from simple_history.models import HistoricalRecords
 
 from adoption.registry.models import Innovation, Organisation, Pathway
 
+# Dates before this are typing slips: the service records barriers from this century.
+EARLIEST_DATE = datetime.date(2000, 1, 1)
+
 # Money above this is a typing slip, not an NHS barrier: £1bn.
 MAX_GBP = Decimal("1000000000")
 MONEY_VALIDATORS = [
@@ -443,6 +446,24 @@ class Barrier(models.Model):
         today = timezone.localdate()
         if self.identified_on and self.identified_on > today:
             errors["identified_on"] = "The date identified cannot be in the future."
+        elif self.identified_on and self.identified_on < EARLIEST_DATE:
+            errors["identified_on"] = (
+                f"The date identified cannot be before {EARLIEST_DATE:%-d %B %Y}."
+            )
+        elif (
+            self.identified_on
+            and self.organisation_id
+            and self.organisation.opened_on
+            and self.identified_on < self.organisation.opened_on
+        ):
+            errors["identified_on"] = (
+                "The date identified cannot be before the organisation opened "
+                f"({self.organisation.opened_on:%-d %B %Y})."
+            )
+        if self._state.adding and self.next_review_on and self.next_review_on < today:
+            errors["next_review_on"] = (
+                "The next review date cannot be in the past. Leave it empty to set it by severity."
+            )
         if self.resolved_on:
             if self.resolved_on > today:
                 errors["resolved_on"] = "The date resolved cannot be in the future."
@@ -550,5 +571,17 @@ class EnablerAction(models.Model):
             )
         if self.outcome != ActionOutcome.IN_PROGRESS and not self.completed_on:
             errors.setdefault("completed_on", "Enter the date the action finished.")
+        if self.outcome == ActionOutcome.IN_PROGRESS and self.completed_on:
+            errors.setdefault(
+                "completed_on",
+                "Leave the date completed empty while the action is in progress, or choose "
+                "its outcome.",
+            )
+        if self.started_on and self.barrier_id and self.started_on < self.barrier.identified_on:
+            errors.setdefault(
+                "started_on",
+                "The date started cannot be before the barrier was identified "
+                f"({self.barrier.identified_on:%-d %B %Y}).",
+            )
         if errors:
             raise ValidationError(errors)

@@ -16,6 +16,7 @@ from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
 
+from adoption.barriers.forms import AdoptionStartForm
 from adoption.barriers.models import (
     OPEN_STATUSES,
     ActionOutcome,
@@ -72,11 +73,13 @@ class OrganisationHome:
     open_barriers: list
     stalled_count: int
     due_count: int
+    start_adoption: object  # the form to start recording an innovation not recorded yet
 
 
 def lead_home(access, *, today=None):
     """What an innovation lead sees first: for each organisation they lead, its adoptions with
-    stage, days in stage and stalled flag, and its open barriers, due reviews first."""
+    stage, days in stage and stalled flag, its open barriers, due reviews first, and the form
+    to start recording an innovation it has not recorded yet."""
     today = today or timezone.localdate()
     homes = []
     for organisation in access.organisations_led().order_by("name")[:5]:
@@ -94,6 +97,7 @@ def lead_home(access, *, today=None):
                 open_barriers=barriers,
                 stalled_count=sum(a.stalled for a in adoptions),
                 due_count=sum(b.due for b in barriers),
+                start_adoption=AdoptionStartForm(access=access, organisation=organisation),
             )
         )
     return homes
@@ -295,7 +299,7 @@ BARRIER_EXPORT_COLUMNS = [
     ("identified_on", "Identified"),
     ("resolved_on", "Resolved"),
     ("status", "Status"),
-    ("severity", "Severity (1 low to 4 critical)"),
+    ("severity", "Severity"),
     ("category__name", "Category"),
     ("innovation__name", "Innovation"),
     ("organisation__ods_code", "Organisation ODS code"),

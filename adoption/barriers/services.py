@@ -154,8 +154,11 @@ def _validate(record):
     record.full_clean(exclude=["partners", "public_id"], validate_constraints=False)
 
 
-def _lock_current(model, instance, expected_version):
-    current = model.objects.select_for_update().get(pk=instance.pk)
+def _lock_current(model, instance, expected_version, *, related=()):
+    """The record locked (not the `related` records read with it), checked for staleness."""
+    current = (
+        model.objects.select_related(*related).select_for_update(of=("self",)).get(pk=instance.pk)
+    )
     if expected_version is not None and current.version != expected_version:
         raise StaleEdit(current)
     return current
@@ -168,7 +171,10 @@ def _lock_current(model, instance, expected_version):
 
 
 def _lock_barrier(pk):
-    return Barrier.objects.select_for_update().get(pk=pk)
+    """The barrier locked, with its organisation (whose opening date is one of its rules)."""
+    return (
+        Barrier.objects.select_related("organisation").select_for_update(of=("self",)).get(pk=pk)
+    )
 
 
 def _lock_adoption_of(barrier):
@@ -225,7 +231,8 @@ def record_barrier(*, by, fields, partners=()):
 def update_barrier(*, by, barrier, fields, partners=None, expected_version):
     """Apply an edit made from `expected_version`; StaleEdit if someone saved in between. A
     barrier that stops being confidential, or moves to another adoption, now shows on it."""
-    current = _lock_current(Barrier, barrier, expected_version)
+    # Its organisation's opening date is one of its rules.
+    current = _lock_current(Barrier, barrier, expected_version, related=["organisation"])
     shown_on = (
         None if current.is_confidential else (current.innovation_id, current.organisation_id)
     )
@@ -290,7 +297,7 @@ def delete_barrier(*, by, barrier):
 
 @transaction.atomic
 def change_barrier_status(*, by, barrier, status, resolved_on=None, expected_version):
-    current = _lock_current(Barrier, barrier, expected_version)
+    current = _lock_current(Barrier, barrier, expected_version, related=["organisation"])
     current.status = status
     current.resolved_on = resolved_on if status in CLOSED_STATUSES else None
     _validate(current)
@@ -341,6 +348,7 @@ def update_enabler_action(*, by, action, fields, expected_version=None):
     between); one now under way moves an open barrier on, one that resolved it resolves it."""
     barrier = _lock_barrier(action.barrier_id)
     current = _lock_current(EnablerAction, action, expected_version)
+    current.barrier = barrier
     for name, value in fields.items():
         setattr(current, name, value)
     _validate(current)

@@ -30,6 +30,7 @@ urlpatterns = [
         views.action_edit,
         name="action-edit",
     ),
+    path("adoptions/new/", views.adoption_create, name="adoption-create"),
     path("adoptions/<int:pk>/", views.adoption_detail, name="adoption-detail"),
     path("adoptions/<int:pk>/no-barrier/", views.adoption_no_barrier, name="adoption-no-barrier"),
 ]

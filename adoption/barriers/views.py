@@ -6,6 +6,7 @@ rules of their own.
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -14,7 +15,14 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from adoption.accounts.policy import access_for
 from adoption.barriers import merge, selectors, services
 from adoption.barriers.filters import AdoptionFilter, BarrierFilter
-from adoption.barriers.forms import BarrierForm, BarrierStatusForm, EnablerActionForm, StageForm
+from adoption.barriers.forms import (
+    AdoptionStartForm,
+    BarrierForm,
+    BarrierStatusForm,
+    EnablerActionForm,
+    StageForm,
+    already_recorded,
+)
 from adoption.barriers.models import Adoption
 from adoption.core.csv_export import bad_filters, converters, streaming_csv
 from adoption.core.forms import applied_filters
@@ -315,6 +323,48 @@ def action_edit(request, public_id, action_id):
     status = CONFLICT if conflict else BAD_INPUT if form.is_bound else 200
     context = {"form": form, "barrier": barrier, "action": action, "conflict": conflict}
     return render(request, "barriers/action_form.html", context, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+def adoption_create(request):
+    """Start recording an innovation the lead's organisation has not recorded yet."""
+    access = access_for(request)
+    if not access.is_lead and not access.is_superuser:
+        raise PermissionDenied("Only innovation leads record adoptions.")
+    led = access.organisations_led()
+    organisation = (
+        led.filter(ods_code=request.GET.get("organisation", "")).first() or led.first()
+        if request.method == "GET"
+        else None
+    )
+    form = AdoptionStartForm(request.POST or None, access=access, organisation=organisation)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            adoption = services.create_adoption(
+                by=request.user,
+                adoption=Adoption(
+                    innovation=data["innovation"],
+                    organisation=data["organisation"],
+                    stage=data["stage"],
+                    route=data["route"],
+                ),
+                note="Recorded by the innovation lead",
+            )
+        except IntegrityError:
+            # Recorded by someone else since the form was checked.
+            form.add_error(
+                "innovation", already_recorded(data["innovation"], data["organisation"])
+            )
+        else:
+            messages.success(
+                request, f"{adoption.innovation} recorded at {adoption.organisation}."
+            )
+            return redirect("adoption-detail", pk=adoption.pk)
+    if form.is_bound and form.cleaned_data.get("organisation"):
+        form.offer_for(form.cleaned_data["organisation"])
+    status = BAD_INPUT if form.is_bound else 200
+    return render(request, "barriers/adoption_form.html", {"form": form}, status=status)
 
 
 def _adoption(request, pk):

@@ -57,13 +57,16 @@ def database_values(model, lookups):
 
 
 def converters(model, lookups):
-    """For each column, how to write it: "text" is kept from running as a formula, "yes/no"
-    is a boolean, and None means the csv module writes the value as it is (ISO dates, plain
-    numbers, "" for nothing)."""
+    """For each column, how to write it: a dict maps a field's stored choices to the labels
+    the pages show ("being_addressed" to "Being addressed"), "text" is kept from running as a
+    formula, "yes/no" is a boolean, and None means the csv module writes the value as it is
+    (ISO dates, plain numbers, "" for nothing)."""
     found = []
     for lookup in lookups:
         field = _field_at(model, lookup)
-        if isinstance(field, models.BooleanField):
+        if field.choices:
+            found.append({value: str(label) for value, label in field.flatchoices})
+        elif isinstance(field, models.BooleanField):
             found.append("yes/no")
         elif isinstance(field, models.CharField | models.TextField):
             found.append("text")
@@ -77,6 +80,7 @@ def streaming_csv(header, rows, *, filename, convert=None):
     to write each column, as `converters` does. Without it every value goes through `cell`."""
     texts = [i for i, kind in enumerate(convert or []) if kind == "text"]
     flags = [i for i, kind in enumerate(convert or []) if kind == "yes/no"]
+    labelled = [(i, kind) for i, kind in enumerate(convert or []) if isinstance(kind, dict)]
 
     def lines():
         buffer = io.StringIO()
@@ -88,6 +92,11 @@ def streaming_csv(header, rows, *, filename, convert=None):
                 row = [cell(value) for value in row]
             else:
                 row = list(row)
+                for i, labels in labelled:  # a dict look-up, not a record per row
+                    value = labels.get(row[i], row[i])
+                    if isinstance(value, str) and value and value[0] in FORMULA_FIRST_CHARACTERS:
+                        value = "'" + value
+                    row[i] = value
                 for i in texts:  # inline: this loop runs for every cell of a million rows
                     value = row[i]
                     if value and value[0] in FORMULA_FIRST_CHARACTERS:

@@ -31,7 +31,9 @@ def test_action_in_progress_then_resolved_resolves_the_barrier(session, world):
     page.wait_for_selector("h1:has-text('Edit the action')")
     assert session.axe_violations() == []
 
-    page.fill("#id_completed_on", completed.isoformat())
+    page.fill("#id_completed_on_0", str(completed.day))
+    page.fill("#id_completed_on_1", str(completed.month))
+    page.fill("#id_completed_on_2", str(completed.year))
     page.check("input[name=outcome][value=resolved]")
     page.click("button:has-text('Save action')")
     page.wait_for_url(f"**/barriers/{barrier.public_id}/")

@@ -76,7 +76,7 @@ def test_adoption_export_follows_the_adoption_filters(client, world):
     exported = read(client.get("/adoptions/export.csv?organisation=RAA"))
 
     assert [(r["Innovation"], r["Organisation ODS code"], r["Stage"]) for r in exported] == [
-        ("Virtual wards", "RAA", "exploring")
+        ("Virtual wards", "RAA", "Exploring")
     ]
 
 
@@ -95,3 +95,23 @@ def test_exports_need_a_sign_in(client, world, url):
     response = client.get(url)
 
     assert response.status_code == 302
+
+
+def test_export_names_status_severity_and_complexity_as_the_register_does(client, world):
+    from adoption.barriers.models import Barrier
+
+    Barrier.objects.filter(pk=world.barrier_a.pk).update(
+        status="being_addressed", severity=4, complexity="complicated"
+    )
+    signed_in(client, world.national)
+
+    exported = read(client.get("/barriers/export.csv?organisation=RAA&status=being_addressed"))
+    page = client.get("/barriers/?organisation=RAA&status=being_addressed").content.decode()
+
+    row = {k: exported[0][k] for k in ("Status", "Severity", "Complexity")}
+    assert row == {
+        "Status": "Being addressed",
+        "Severity": "Critical",
+        "Complexity": "Complicated",
+    }
+    assert "Being addressed" in page and "Critical" in page

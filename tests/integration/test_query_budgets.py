@@ -38,8 +38,9 @@ def queries(client, url):
 
 PAGES = {
     # session, user, memberships, then per page: the lead home reads adoptions with their
-    # open-barrier counts, open barriers, and the four headline counts.
-    "/": 10,
+    # open-barrier counts, open barriers, the innovations it may start recording, and the four
+    # headline counts.
+    "/": 11,
     # session, user, memberships, filter choices (regions, ICBs, innovations, pathways,
     # categories), count, page of rows.
     "/barriers/": 11,

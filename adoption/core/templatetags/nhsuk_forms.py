@@ -29,6 +29,35 @@ def is_checkbox(field):
 
 
 @register.filter
+def is_date(field):
+    """True when the field is the NHS.UK date input (day, month and year in a fieldset)."""
+    return field.widget_type == "nhsdate"
+
+
+@register.simple_tag
+def date_parts(field):
+    """The day, month and year boxes of a date input, each as (label, name, id, value)."""
+    subwidgets = field.field.widget.get_context(
+        field.html_name, field.value(), {"id": field.auto_id}
+    )["widget"]["subwidgets"]
+    return [
+        (label, part["name"], part["attrs"]["id"], part["attrs"]["class"], part["value"])
+        for label, part in zip(("Day", "Month", "Year"), subwidgets, strict=True)
+    ]
+
+
+@register.filter
+def says_optional(field):
+    """True when the label should say "(optional)": the field may be left empty whatever else
+    is chosen (a field needed only after some choices sets `says_optional = False`)."""
+    return (
+        not field.field.required
+        and not getattr(field.form, "hide_optional", False)
+        and getattr(field.field, "says_optional", True)
+    )
+
+
+@register.filter
 def anchor(field):
     """The id an error-summary link should jump to for this field."""
     if is_choice_group(field):
@@ -39,7 +68,7 @@ def anchor(field):
 @register.filter
 def described_by(field):
     ids = []
-    if field.help_text:
+    if field.help_text or is_date(field):
         ids.append(f"{field.auto_id}-hint")
     if getattr(field.field, "conflict_note", None):
         ids.append(f"{field.auto_id}-conflict")
