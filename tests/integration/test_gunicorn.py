@@ -2,6 +2,7 @@
 manifest storage, then gunicorn started from its production settings file
 (adoption/config/gunicorn.py) serving the app with DEBUG off against the test database."""
 
+import contextlib
 import os
 import signal
 import socket
@@ -86,6 +87,8 @@ def production_server(tmp_path):
             env=env,
             stdout=subprocess.DEVNULL,
             stderr=log_file,
+            # Its own process group, so that stopping it stops its workers too.
+            start_new_session=True,
         )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 20
@@ -95,16 +98,22 @@ def production_server(tmp_path):
             break
         except OSError:
             if server.poll() is not None or time.monotonic() > deadline:
-                server.kill()
+                stop(server, signal.SIGKILL)
                 pytest.fail("gunicorn did not start:\n" + log.read_text())
             time.sleep(0.2)
     yield base
-    server.send_signal(signal.SIGINT)  # quick shutdown: nothing is left to finish
+    stop(server, signal.SIGINT)  # quick shutdown: nothing is left to finish
     try:
         server.wait(timeout=10)
     except subprocess.TimeoutExpired:
-        server.kill()
+        stop(server, signal.SIGKILL)
         server.wait()
+
+
+def stop(server, how):
+    """Signal the server's whole process group: a worker left behind would hold its port."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(server.pid, how)
 
 
 def test_server_database_never_names_the_in_memory_test_database(tmp_path):
