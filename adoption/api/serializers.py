@@ -1,9 +1,17 @@
 """How records look in the API. Related records are named by the code people use for them:
 organisations by ODS code, taxonomies by slug, innovations and pathways by id."""
 
+from drf_spectacular.utils import (
+    PolymorphicProxySerializer,
+    extend_schema_field,
+    inline_serializer,
+)
 from rest_framework import serializers
 
 from adoption.barriers.models import Adoption, Barrier, EnablerAction
+from adoption.dashboards import pages
+from adoption.dashboards.aggregates import GROUPING_LABELS
+from adoption.dashboards.tables import KINDS, Compared, EachGroup
 from adoption.registry.models import Innovation, Organisation, Pathway, PathwayStep
 
 
@@ -149,10 +157,10 @@ class EnablerActionSerializer(serializers.ModelSerializer):
 
 
 class ColumnSerializer(serializers.Serializer):
-    key = serializers.CharField()
-    label = serializers.CharField()
+    key = serializers.CharField(help_text="The row's property holding this column.")
+    label = serializers.CharField(help_text="The column's heading, as on the page and in CSV.")
     kind = serializers.ChoiceField(
-        choices=["text", "int", "pct", "gbp", "days"],
+        choices=KINDS,
         help_text="pct is a fraction from 0 to 1; gbp is pounds a year.",
     )
 
@@ -176,3 +184,92 @@ class TableSerializer(serializers.Serializer):
 class DashboardSerializer(serializers.Serializer):
     title = serializers.CharField()
     tables = TableSerializer(many=True)
+
+
+# --- the schema of each dashboard: its tables and their columns, from their declarations -------
+
+KIND_SCHEMAS = {
+    "text": {"type": "string", "nullable": True},
+    "int": {"type": "integer"},
+    "pct": {"type": "number", "format": "double", "nullable": True, "minimum": 0, "maximum": 1},
+    "gbp": {"type": "number", "format": "double", "nullable": True},
+    "days": {"type": "number", "format": "double", "nullable": True},
+}
+KIND_DESCRIPTIONS = {
+    "pct": "A fraction from 0 to 1.",
+    "gbp": "Pounds a year.",
+    "days": "Days.",
+}
+
+
+def _camel(name):
+    return "".join(part.capitalize() for part in name.split("_"))
+
+
+def _row_schema(layout):
+    """A row of a declared table: a property per column, named by its key and titled with its
+    label; the compared group by the way of comparing; one property per group compared."""
+    properties, required, extra = {}, [], None
+    for column in layout.columns:
+        if isinstance(column, Compared):
+            for grouping, label in GROUPING_LABELS.items():
+                properties[grouping] = {
+                    "type": "string",
+                    "title": label,
+                    "description": f"The group's name, when compared with group_by={grouping}.",
+                }
+        elif isinstance(column, EachGroup):
+            extra = {
+                **KIND_SCHEMAS[column.kind],
+                "description": "One column per group compared, keyed by its code (an ODS "
+                "code, or an organisation type) and labelled with its name.",
+            }
+        else:
+            properties[column.key] = {
+                **KIND_SCHEMAS[column.kind],
+                "title": column.label,
+                **(
+                    {"description": KIND_DESCRIPTIONS[column.kind]}
+                    if column.kind in KIND_DESCRIPTIONS
+                    else {}
+                ),
+            }
+            required.append(column.key)
+    schema = {"type": "object", "properties": properties, "required": required}
+    if extra is not None:
+        schema["additionalProperties"] = extra
+    return schema
+
+
+def _table_serializer(page, layout):
+    name = f"{_camel(page)}{_camel(layout.name)}"
+    row = extend_schema_field(_row_schema(layout), component_name=f"{name}Row")(
+        type(f"{name}Row", (serializers.DictField,), {})
+    )
+    return inline_serializer(
+        f"{name}Table",
+        {
+            "name": serializers.ChoiceField(choices=[layout.name]),
+            "caption": serializers.CharField(),
+            "columns": ColumnSerializer(many=True),
+            "rows": serializers.ListField(child=row()),
+        },
+    )
+
+
+def dashboard_serializer(page):
+    """The response of one dashboard endpoint, for its schema: its tables (`pages.LAYOUTS`),
+    each told apart by its name and described column by column."""
+    tables = {layout.name: _table_serializer(page, layout) for layout in pages.LAYOUTS[page]}
+    return inline_serializer(
+        f"{_camel(page)}Dashboard",
+        {
+            "title": serializers.CharField(),
+            "tables": PolymorphicProxySerializer(
+                component_name=f"{_camel(page)}DashboardTable",
+                serializers=tables,
+                resource_type_field_name="name",
+                many=True,
+            ),
+        },
+    )

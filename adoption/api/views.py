@@ -148,13 +148,14 @@ class DashboardView(APIView):
     def objects(self, **kwargs):
         return ()
 
-    @extend_schema(parameters=DASHBOARD_PARAMETERS, responses=serializers.DashboardSerializer)
+    @extend_schema(parameters=DASHBOARD_PARAMETERS)
     def get(self, request, **kwargs):
         filters = self.filters(request)
         page = self.build(filters, *self.objects(**kwargs))
         return Response(serializers.DashboardSerializer(page).data)
 
 
+@extend_schema(responses=serializers.dashboard_serializer("spread"))
 class SpreadDashboard(DashboardView):
     """Where spread is stalling: funnels, adoption by innovation and place, the stall flags and
     the barriers over-represented where it stalls."""
@@ -163,6 +164,7 @@ class SpreadDashboard(DashboardView):
     with_grouping = True
 
 
+@extend_schema(responses=serializers.dashboard_serializer("barriers"))
 class BarriersDashboard(DashboardView):
     """Barrier heatmap, severity ranking, quarterly trend and time to resolve."""
 
@@ -170,18 +172,21 @@ class BarriersDashboard(DashboardView):
     with_grouping = True
 
 
+@extend_schema(responses=serializers.dashboard_serializer("savings"))
 class SavingsDashboard(DashboardView):
     """Who bears the cost and where the savings land."""
 
     build = staticmethod(pages.savings)
 
 
+@extend_schema(responses=serializers.dashboard_serializer("what_worked"))
 class WhatWorkedDashboard(DashboardView):
     """Which enablers resolved which barriers, and progress by route of arrival."""
 
     build = staticmethod(pages.what_worked)
 
 
+@extend_schema(responses=serializers.dashboard_serializer("innovation"))
 class InnovationDashboard(DashboardView):
     """One innovation's S-curve and stage by place."""
 
@@ -192,6 +197,7 @@ class InnovationDashboard(DashboardView):
         return (get_object_or_404(Innovation, pk=pk),)
 
 
+@extend_schema(responses=serializers.dashboard_serializer("organisation"))
 class OrganisationDashboard(DashboardView):
     """One organisation's adoptions against its ICB and region peers."""
 

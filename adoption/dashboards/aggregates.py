@@ -1,18 +1,18 @@
 """Every figure on the dashboards, counted in the database.
 
-Each function takes querysets already narrowed by the filter sets and the access policy, and
+Each function takes querysets already narrowed by the filter sets and the access policy, or,
+for the tallied figures, `Rows` shaped like a tally (adoption/dashboards/rows.py: the tally's
+table or a fresh count of the filtered records, whichever `DashboardFilters.rows` chose), and
 answers in a fixed number of queries whatever the size of the data. Python only reshapes the
-counted rows (pivoting, zero-filling quarters, ratios) and applies the stall rule to them.
+counted rows (pivoting, zero-filling quarters, ratios, medians of counted days) and applies the
+stall rule to them.
 """
 
-import datetime
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.core.exceptions import EmptyResultSet
-from django.db import connections
-from django.db.models import Count, F, Min, Q, Sum
-from django.db.models.functions import Coalesce, TruncQuarter
+from django.db.models import Count, F, Q, Sum
+from django.db.models.functions import TruncQuarter
 from django.utils import timezone
 
 from adoption.barriers.models import (
@@ -20,8 +20,6 @@ from adoption.barriers.models import (
     OPEN_STATUSES,
     ActionOutcome,
     BarrierCategory,
-    BarrierStatus,
-    EnablerAction,
     EnablerType,
     Route,
     Stage,
@@ -37,8 +35,7 @@ from adoption.dashboards.quarters import (
     quarter_start,
     quarters,
 )
-from adoption.dashboards.rollups import ADVANCE
-from adoption.dashboards.sql import DaysBetween, Median
+from adoption.dashboards.rows import as_date
 from adoption.registry.models import Innovation, Organisation, OrganisationType
 
 # How a group is named in queries: the field on Adoption/Barrier, and how to label it.
@@ -48,10 +45,6 @@ GROUPINGS = {
     "org_type": "organisation__org_type",
 }
 GROUPING_LABELS = {"region": "Region", "icb": "ICB", "org_type": "Organisation type"}
-
-
-def as_date(value):
-    return value.date() if isinstance(value, datetime.datetime) else value
 
 
 def share(part, whole):
@@ -101,6 +94,15 @@ def group_labels(grouping, keys):
     return {key: name for key, (name, _) in group_names(grouping, keys).items()}
 
 
+def group_columns(grouping, keys):
+    """{group key: (column key, name)} for groups shown one per column: a column is keyed by
+    its group's code (an ODS code or an organisation type), as the API names places."""
+    return {
+        key: (code or "not_recorded", name)
+        for key, (name, code) in group_names(grouping, keys).items()
+    }
+
+
 # --- adoption and spread -----------------------------------------------------------------
 
 
@@ -114,26 +116,14 @@ def _adoption_counts(**extra):
     }
 
 
-def headline(adoptions, barriers, *, today=None, tally=None):
-    """Headline counts. With `tally` (BarrierTally rows narrowed by the same filters) the
-    barriers are counted from it."""
+def headline(adoptions, barriers, *, today=None):
+    """Headline counts: the adoptions, and the barriers from `barriers` (rows of
+    `tallies.BARRIERS`)."""
     counts = adoptions.aggregate(
         **_adoption_counts(today=today),
         organisations_in_scope=Count("organisation", distinct=True),
     )
-    due = Q(status__in=OPEN_STATUSES, next_review_on__lte=today or timezone.localdate())
-    if tally is not None:
-        barrier_counts = tally.aggregate(
-            total=Coalesce(Sum("barriers"), 0),
-            open=Coalesce(Sum("barriers", filter=Q(status__in=OPEN_STATUSES)), 0),
-        )
-        barrier_counts["due"] = barriers.filter(due).count()
-    else:
-        barrier_counts = barriers.aggregate(
-            total=Count("id"),
-            open=Count("id", filter=Q(status__in=OPEN_STATUSES)),
-            due=Count("id", filter=due),
-        )
+    by_status = dict(barriers.sum(["status"], ["barriers"]))
     return {
         "organisations": counts["organisations_in_scope"],
         "adoptions": counts["organisations"],
@@ -141,9 +131,8 @@ def headline(adoptions, barriers, *, today=None, tally=None):
         "adopter_share": share(counts["adopters"], counts["organisations"]),
         "stalled": counts["stalled"],
         "stalled_share": share(counts["stalled"], counts["organisations"]),
-        "barriers": barrier_counts["total"],
-        "open_barriers": barrier_counts["open"],
-        "due_barriers": barrier_counts["due"],
+        "barriers": sum(by_status.values()),
+        "open_barriers": sum(n for status, n in by_status.items() if status in OPEN_STATUSES),
     }
 
 
@@ -195,74 +184,31 @@ class SpreadCell:
         return self.verdict.stalled_share
 
 
-def advances_by_quarter(adoptions, *, group_field, today=None):
-    """{(innovation, group): {quarter: advances}} and the first quarter of each group.
-
-    Both queries start from the filtered adoptions and join their stage changes once."""
+def advances(changes, innovations, *, grouping, today=None):
+    """For these innovations, from `changes` (rows of `tallies.SPREAD`), in one query:
+    {(innovation, group): {quarter: advances}} over the quarters before today's, and the first
+    quarter with any stage change of each group."""
     today = today or timezone.localdate()
-    firsts = {
-        (row["innovation"], row[group_field]): as_date(row["first"])
-        for row in adoptions.values("innovation", group_field).annotate(
-            first=Min("stage_changes__changed_on")
-        )
-    }
-    advance = Q(stage_changes__changed_on__lt=quarter_start(today)) & _prefixed(
-        ADVANCE, "stage_changes__"
-    )
-    series = defaultdict(dict)
-    rows = (
-        adoptions.filter(advance)
-        .annotate(quarter=TruncQuarter("stage_changes__changed_on"))
-        .values("innovation", group_field, "quarter")
-        .annotate(n=Count("stage_changes"))
-    )
-    for row in rows:
-        series[(row["innovation"], row[group_field])][as_date(row["quarter"])] = row["n"]
+    current = quarter_start(today)
+    series, firsts = defaultdict(dict), {}
+    for innovation, place, quarter, n_changes, n_advances in changes.sum(
+        ["innovation_id", PLACE_COLUMNS[grouping], "quarter"],
+        ["changes", "advances"],
+        innovation_id=innovations,
+    ):
+        key = (innovation, place_key(place))
+        if n_changes and (key not in firsts or quarter < firsts[key]):
+            firsts[key] = quarter
+        if n_advances and quarter < current:
+            series[key][quarter] = n_advances
     return series, firsts
 
 
-def _prefixed(q, prefix):
-    """The same condition, reached through a relation."""
-    clone = Q()
-    clone.connector, clone.negated = q.connector, q.negated
-    for child in q.children:
-        if isinstance(child, Q):
-            clone.children.append(_prefixed(child, prefix))
-        else:
-            clone.children.append((prefix + child[0], child[1]))
-    return clone
-
-
-def advances_from_rollup(rollup, *, grouping, today=None):
-    """The same answer as `advances_by_quarter`, read from the roll-up in two queries that
-    return only the quarters with advances and each group's first quarter."""
-    today = today or timezone.localdate()
-    field_name = PLACE_COLUMNS[grouping]
-    series = defaultdict(dict)
-    rows = (
-        rollup.filter(quarter__lt=quarter_start(today))
-        .values_list("innovation_id", field_name, "quarter")
-        .annotate(advances=Sum("advances"))
-        .filter(advances__gt=0)
-        .order_by()
-    )
-    for innovation, place, quarter, advances in rows:
-        series[(innovation, place_key(place))][as_date(quarter)] = advances
-    firsts = {
-        (innovation, place_key(place)): as_date(first)
-        for innovation, place, first in rollup.filter(changes__gt=0)
-        .values_list("innovation_id", field_name)
-        .annotate(first=Min("quarter"))
-        .order_by()
-    }
-    return series, firsts
-
-
-def spread_matrix(adoptions, barriers, *, grouping="region", today=None, rollup=None, tally=None):
+def spread_matrix(adoptions, *, changes, barriers, grouping="region", today=None):
     """The innovation × group matrix: adoption share, stalled share and the stall flag, with
-    the over-represented barrier categories of each stalling group. With `rollup` (the
-    roll-up rows narrowed by the same filters) the advances are read from it; they are read
-    only for groups that may stall (`stall_rule.may_stall`)."""
+    the over-represented barrier categories of each stalling group. The advances per quarter
+    come from `changes` (rows of `tallies.SPREAD`), read only for groups that may stall
+    (`stall_rule.may_stall`); the barriers from `barriers` (rows of `tallies.BY_INNOVATION`)."""
     today = today or timezone.localdate()
     group_field = GROUPINGS[grouping]
     # Grouped by ids alone (a hash aggregate, no sort of every adoption), then named.
@@ -276,26 +222,19 @@ def spread_matrix(adoptions, barriers, *, grouping="region", today=None, rollup=
             "pk", "name"
         )
     )
-    for row in rows:
-        row["innovation__name"] = innovation_names[row["innovation_id"]]
-    rows.sort(key=lambda row: row["innovation__name"])
+    rows.sort(key=lambda row: innovation_names[row["innovation_id"]])
     # Advances per quarter matter only where the group may stall at all.
     candidates = {
         (row["innovation_id"], row[group_field])
         for row in rows
         if stall_rule.may_stall(organisations=row["organisations"], stalled=row["stalled"])
     }
-    innovations = {innovation for innovation, _ in candidates}
-    if rollup is not None:
-        series, firsts = advances_from_rollup(
-            rollup.filter(innovation_id__in=innovations), grouping=grouping, today=today
-        )
-    else:
-        series, firsts = advances_by_quarter(
-            adoptions.filter(innovation_id__in=innovations),
-            group_field=group_field,
-            today=today,
-        )
+    series, firsts = advances(
+        changes,
+        sorted({innovation for innovation, _ in candidates}),
+        grouping=grouping,
+        today=today,
+    )
     last = last_complete_quarter(today)
     names = group_names(grouping, {row[group_field] for row in rows})
     cells = []
@@ -312,7 +251,7 @@ def spread_matrix(adoptions, barriers, *, grouping="region", today=None, rollup=
         cells.append(
             SpreadCell(
                 innovation_id=row["innovation_id"],
-                innovation=row["innovation__name"],
+                innovation=innovation_names[row["innovation_id"]],
                 group=row[group_field],
                 group_label=names[row[group_field]][0],
                 group_code=names[row[group_field]][1],
@@ -323,7 +262,7 @@ def spread_matrix(adoptions, barriers, *, grouping="region", today=None, rollup=
     if any(cell.verdict.stalling for cell in cells):
         stall_rule.explain_stalls(
             cells,
-            _barriers_where_stalling(cells, barriers, grouping=grouping, tally=tally),
+            _barriers_where_stalling(cells, barriers, grouping=grouping),
             category_names(),
         )
     return cells
@@ -332,131 +271,65 @@ def spread_matrix(adoptions, barriers, *, grouping="region", today=None, rollup=
 # --- why: the barriers counted where spread stalls -----------------------------------------
 
 
-def _barriers_where_stalling(cells, barriers, *, grouping, tally=None):
+def _barriers_where_stalling(cells, barriers, *, grouping):
     """{(innovation, group): {category: barriers}} for the innovations stalling somewhere, in
-    one query (from `tally`, BarrierInnovationTally rows narrowed by the same filters, when
-    given)."""
-    innovations = {cell.innovation_id for cell in cells if cell.verdict.stalling}
-    if tally is not None:
-        rows = [
-            (innovation, category, place_key(group), n)
-            for innovation, category, group, n in tally.filter(innovation_id__in=innovations)
-            .values_list("innovation_id", "category_id", PLACE_COLUMNS[grouping])
-            .annotate(n=Sum("barriers"))
-            .order_by()
-        ]
-    else:
-        rows = counts_by_place(
-            barriers.filter(innovation_id__in=innovations),
-            keys=["innovation_id", "category_id"],
-            grouping=grouping,
-        )
+    one query over `barriers` (rows of `tallies.BY_INNOVATION`)."""
+    innovations = sorted({cell.innovation_id for cell in cells if cell.verdict.stalling})
     counts = defaultdict(dict)
-    for innovation, category, group, n in rows:
-        counts[(innovation, group)][category] = n
+    for innovation, category, place, n in barriers.sum(
+        ["innovation_id", "category_id", PLACE_COLUMNS[grouping]],
+        ["barriers"],
+        innovation_id=innovations,
+    ):
+        counts[(innovation, place_key(place))][category] = n
     return counts
 
 
 # --- barriers ----------------------------------------------------------------------------
 
 
-def counts_by_place(barriers, *, keys, grouping):
-    """Rows of (*keys, place, count) for these barriers. Counted per organisation first, so
-    the database reads a narrow index and joins organisations to thousands of grouped rows
-    rather than to a million barriers (four times faster at the stress scale)."""
-    inner = barriers.order_by().values("organisation_id", *keys).annotate(n=Count("*"))
-    try:
-        sql, params = inner.query.sql_with_params()
-    except EmptyResultSet:
-        return []
-    columns = ", ".join(f"x.{key}" for key in keys)
-    place = f"o.{PLACE_COLUMNS[grouping]}"
-    query = (
-        f"SELECT {columns}, {place}, SUM(x.n) FROM ({sql}) x "
-        f"JOIN {Organisation._meta.db_table} o ON o.id = x.organisation_id "
-        f"GROUP BY {columns}, {place}"
-    )
-    with connections[barriers.db].cursor() as cursor:
-        cursor.execute(query, params)
-        return [(*row[:-1], int(row[-1])) for row in cursor.fetchall()]
-
-
 @cached
-def barrier_heatmap(barriers, *, grouping="region", tally=None):
-    """Barrier counts by category × group: (categories, groups, {(category, group): n})."""
-    if tally is not None:
-        rows = [
-            (category, place_key(group), n)
-            for category, group, n in tally.values_list("category_id", PLACE_COLUMNS[grouping])
-            .annotate(n=Sum("barriers"))
-            .order_by()
-        ]
-    else:
-        rows = counts_by_place(barriers, keys=["category_id"], grouping=grouping)
-    names = category_names()
-    categories = list(names.values())
-    labels = group_labels(grouping, {group for _, group, _ in rows})
-    groups = sorted(labels.items(), key=lambda item: str(item[1]))
-    cells = {(names[category], group): n for category, group, n in rows}
-    return categories, groups, cells
-
-
-@cached
-def severity_ranking(barriers, *, tally=None):
-    """Open barriers by category, ranked by the sum of their severities (1 low … 4 critical)."""
-    if tally is not None:
-        names = category_names()
-        rows = [
-            {"category__name": names[row.pop("category_id")], **row}
-            for row in tally.filter(status__in=OPEN_STATUSES)
-            .values("category_id")
-            .annotate(
-                open=Sum("barriers"), critical=Sum("critical"), weighted=Sum("severity_total")
-            )
-            .order_by()
-        ]
-        return sorted(rows, key=lambda row: (-row["weighted"], row["category__name"]))
-    return list(
-        barriers.filter(status__in=OPEN_STATUSES)
-        .values("category__name")
-        .annotate(
-            open=Count("id"),
-            critical=Count("id", filter=Q(severity=4)),
-            weighted=Sum("severity"),
+def barrier_heatmap(barriers, *, grouping="region"):
+    """Barrier counts by category × group, from `barriers` (rows of `tallies.BARRIERS`):
+    (categories, groups [(column key, name)], {(category, column key): n})."""
+    rows = [
+        (category, place_key(place), n)
+        for place, category, n in barriers.sum(
+            [PLACE_COLUMNS[grouping], "category_id"], ["barriers"]
         )
-        .order_by("-weighted", "category__name")
-    )
+    ]
+    names = category_names()
+    columns = group_columns(grouping, {group for _, group, _ in rows})
+    groups = sorted(columns.values(), key=lambda column: str(column[1]))
+    cells = {(names[category], columns[group][0]): n for category, group, n in rows}
+    return list(names.values()), groups, cells
 
 
 @cached
-def opened_and_resolved_by_quarter(barriers, *, today=None, tally=None):
+def severity_ranking(barriers):
+    """Open barriers by category, ranked by the sum of their severities (1 low … 4 critical),
+    from `barriers` (rows of `tallies.BARRIERS`)."""
+    rows = [
+        {"category": category, "open": n, "critical": critical, "weighted": weighted}
+        for category, n, critical, weighted in barriers.sum(
+            ["category_id"],
+            ["barriers", "critical", "severity_total"],
+            named={"category_id": BarrierCategory},
+            status=OPEN_STATUSES,
+        )
+    ]
+    return sorted(rows, key=lambda row: (-row["weighted"], row["category"]))
+
+
+@cached
+def opened_and_resolved_by_quarter(events, *, today=None):
+    """Barriers opened and resolved per quarter, from `events` (rows of `tallies.OPENED` and
+    `tallies.RESOLVED`), every quarter from the first to today's."""
     today = today or timezone.localdate()
-    if tally is not None:
-        counted = defaultdict(dict)
-        for event, quarter, n in (
-            tally.values_list("event", "quarter").annotate(n=Sum("barriers")).order_by()
-        ):
-            counted[event][as_date(quarter)] = n
-        return _quarter_rows(counted["opened"], counted["resolved"], today)
-    opened = dict(
-        barriers.annotate(quarter=TruncQuarter("identified_on"))
-        .values("quarter")
-        .annotate(n=Count("id"))
-        .values_list("quarter", "n")
-    )
-    resolved = dict(
-        barriers.filter(resolved_on__isnull=False)
-        .annotate(quarter=TruncQuarter("resolved_on"))
-        .values("quarter")
-        .annotate(n=Count("id"))
-        .values_list("quarter", "n")
-    )
-    opened = {as_date(k): v for k, v in opened.items()}
-    resolved = {as_date(k): v for k, v in resolved.items()}
-    return _quarter_rows(opened, resolved, today)
-
-
-def _quarter_rows(opened, resolved, today):
+    counted = defaultdict(dict)
+    for event, quarter, n in events.sum(["event", "quarter"], ["barriers"]):
+        counted[event][quarter] = n
+    opened, resolved = counted["opened"], counted["resolved"]
     if not opened and not resolved:
         return []
     first = min([*opened, *resolved])
@@ -467,32 +340,23 @@ def _quarter_rows(opened, resolved, today):
 
 
 @cached
-def days_to_resolve(barriers, *, tally=None):
-    """Median days from identified to resolved, per category, over resolved barriers."""
-    if tally is not None:
-        days = defaultdict(dict)  # category -> days taken -> barriers
-        for category, n_days, n in (
-            tally.values_list("category_id", "days").annotate(n=Sum("barriers")).order_by()
-        ):
-            days[category][n_days] = n
-        names = category_names()
-        rows = [
-            {
-                "category__name": names[category],
-                "resolved": sum(counts.values()),
-                "median_days": weighted_median(counts),
-            }
-            for category, counts in days.items()
-        ]
-        return sorted(rows, key=lambda row: (row["median_days"], row["category__name"]))
-    return list(
-        barriers.filter(status=BarrierStatus.RESOLVED)
-        .values("category__name")
-        .annotate(
-            resolved=Count("id"), median_days=Median(DaysBetween("resolved_on", "identified_on"))
-        )
-        .order_by("median_days", "category__name")
-    )
+def days_to_resolve(resolved):
+    """Median days from identified to resolved, per category, from `resolved` (rows of
+    `tallies.RESOLVE_DAYS`)."""
+    days = defaultdict(dict)  # category -> days taken -> barriers
+    for category, n_days, n in resolved.sum(
+        ["category_id", "days"], ["barriers"], named={"category_id": BarrierCategory}
+    ):
+        days[category][n_days] = n
+    rows = [
+        {
+            "category": category,
+            "resolved": sum(counts.values()),
+            "median_days": weighted_median(counts),
+        }
+        for category, counts in days.items()
+    ]
+    return sorted(rows, key=lambda row: (row["median_days"], row["category"]))
 
 
 # --- savings elsewhere -------------------------------------------------------------------
@@ -513,10 +377,10 @@ def savings_by_type(barriers):
         .order_by(F("savings").desc(nulls_last=True))
     )
     return [
-        row
-        | {
-            "bearer": types.get(row["organisation__org_type"]),
-            "saver": types.get(row["savings_organisation__org_type"]),
+        {
+            "org_type": types.get(row["organisation__org_type"]),
+            "savings_org_type": types.get(row["savings_organisation__org_type"]),
+            **{key: row[key] for key in ("barriers", "cost", "savings")},
         }
         for row in rows
     ]
@@ -551,10 +415,10 @@ def savings_top_pairs(barriers, *, limit=20):
     }
     return [
         {
-            "organisation__ods_code": names[row["organisation_id"]][0],
-            "organisation__name": names[row["organisation_id"]][1],
-            "savings_organisation__ods_code": names[row["savings_organisation_id"]][0],
-            "savings_organisation__name": names[row["savings_organisation_id"]][1],
+            "organisation": names[row["organisation_id"]][1],
+            "organisation_code": names[row["organisation_id"]][0],
+            "savings_organisation": names[row["savings_organisation_id"]][1],
+            "savings_organisation_code": names[row["savings_organisation_id"]][0],
             **{key: row[key] for key in ("barriers", "open", "cost", "savings")},
         }
         for row in rows
@@ -563,91 +427,45 @@ def savings_top_pairs(barriers, *, limit=20):
 
 # --- what worked -------------------------------------------------------------------------
 
-
-def actions_on(barriers):
-    """The enabler actions on these barriers; every action when no filter narrows them."""
-    if not barriers.query.where:
-        return EnablerAction.objects.all()
-    return EnablerAction.objects.filter(barrier__in=barriers.values("id"))
-
-
-def _action_outcomes():
-    """Finished actions, how many resolved their barrier, and the median days from the barrier
-    being identified to the action that resolved it."""
-    return {
-        "actions": Count("id"),
-        "resolved": Count("id", filter=Q(outcome=ActionOutcome.RESOLVED)),
-        "median_days": Median(
-            DaysBetween("completed_on", "barrier__identified_on"),
-            filter=Q(outcome=ActionOutcome.RESOLVED),
-        ),
-    }
-
-
-def _enablers_from_tally(tally):
-    """(per enabler, per enabler and category) from ActionTally rows, read in one query whose
-    rows are tuples straight from the database cursor (there are tens of thousands)."""
-    grouped = (
-        tally.exclude(outcome=ActionOutcome.IN_PROGRESS)
-        .values_list("enabler_type_id", "category_id", "outcome", "days")
-        .annotate(n=Sum("actions"))
-        .order_by()
-    )
-    try:
-        sql, params = grouped.query.sql_with_params()
-    except EmptyResultSet:
-        return [], []
-    finished, resolving = defaultdict(int), defaultdict(int)
-    days = defaultdict(lambda: defaultdict(int))
-    with connections[tally.db].cursor() as cursor:
-        cursor.execute(sql, params)
-        for enabler, category, outcome, n_days, n in cursor.fetchall():
-            both = (enabler,), (enabler, category)
-            for key in both:
-                finished[key] += n
-            if outcome == ActionOutcome.RESOLVED:
-                for key in both:
-                    resolving[key] += n
-                    days[key][n_days] += n
-    enablers = dict(EnablerType.objects.values_list("id", "name"))
-    categories = category_names()
-    summary, effect = [], []
-    for key, actions in finished.items():
-        row = {"enabler_type__name": enablers[key[0]]}
-        if len(key) == 2:
-            row["barrier__category__name"] = categories[key[1]]
-        row |= {
-            "actions": int(actions),
-            "resolved": int(resolving[key]),
-            "median_days": weighted_median(days[key]),
-            "rate": share(resolving[key], actions),
-        }
-        (effect if len(key) == 2 else summary).append(row)
-    summary.sort(key=lambda r: r["enabler_type__name"])
-    effect.sort(key=lambda r: (r["enabler_type__name"], r["barrier__category__name"]))
-    return summary, effect
-
-
-def _enabler_rows(barriers, *keys):
-    rows = (
-        actions_on(barriers)
-        .exclude(outcome=ActionOutcome.IN_PROGRESS)
-        .values("enabler_type__name", *keys)
-        .annotate(**_action_outcomes())
-        .order_by("enabler_type__name", *keys)
-    )
-    return [row | {"rate": share(row["resolved"], row["actions"])} for row in rows]
+FINISHED = [outcome for outcome in ActionOutcome.values if outcome != ActionOutcome.IN_PROGRESS]
 
 
 @cached
-def enablers(barriers, *, tally=None):
-    """What worked: (per enabler type across all categories, per enabler type × barrier
-    category), each with actions finished, how many resolved their barrier, the resolution
-    rate and the median days from the barrier being identified to the resolving action.
-    With `tally` (ActionTally rows narrowed by the same filters) both come from one query."""
-    if tally is not None:
-        return _enablers_from_tally(tally)
-    return _enabler_rows(barriers), _enabler_rows(barriers, "barrier__category__name")
+def enablers(actions):
+    """What worked, from `actions` (rows of `tallies.ACTIONS`) in one query: (per enabler type
+    across all categories, per enabler type × barrier category), each with actions finished,
+    how many resolved their barrier, the resolution rate and the median days from the barrier
+    being identified to the resolving action."""
+    finished, resolving = defaultdict(int), defaultdict(int)
+    days = defaultdict(lambda: defaultdict(int))
+    for enabler, category, outcome, n_days, n in actions.sum(
+        ["enabler_type_id", "category_id", "outcome", "days"],
+        ["actions"],
+        named={"enabler_type_id": EnablerType, "category_id": BarrierCategory},
+        outcome=FINISHED,
+    ):
+        both = (enabler,), (enabler, category)
+        for key in both:
+            finished[key] += n
+        if outcome == ActionOutcome.RESOLVED:
+            for key in both:
+                resolving[key] += n
+                days[key][n_days] += n
+    summary, effect = [], []
+    for key, n in finished.items():
+        row = {"enabler": key[0]}
+        if len(key) == 2:
+            row["category"] = key[1]
+        row |= {
+            "actions": n,
+            "resolved": resolving[key],
+            "median_days": weighted_median(days[key]),
+            "rate": share(resolving[key], n),
+        }
+        (effect if len(key) == 2 else summary).append(row)
+    summary.sort(key=lambda row: row["enabler"])
+    effect.sort(key=lambda row: (row["enabler"], row["category"]))
+    return summary, effect
 
 
 @cached
@@ -676,7 +494,8 @@ def progress_by_route(adoptions, *, today=None):
 @cached
 def adopters_over_time(adoptions, *, grouping="region", today=None):
     """The S-curve: cumulative organisations reaching 'implementing' (or straight to
-    'embedded'), per quarter and group. Returns (quarter labels, [(group label, [counts])])."""
+    'embedded'), per quarter and group. Returns (quarter labels, [(group column key, group
+    name, [counts])])."""
     today = today or timezone.localdate()
     group_field = f"adoption__{GROUPINGS[grouping]}"
     rows = (
@@ -695,14 +514,14 @@ def adopters_over_time(adoptions, *, grouping="region", today=None):
     if not per_group:
         return [], []
     axis = quarters(min(q for g in per_group.values() for q in g), today)
-    labels = group_labels(grouping, set(per_group))
+    columns = group_columns(grouping, set(per_group))
     lines = []
-    for group, counts in sorted(per_group.items(), key=lambda item: str(labels[item[0]])):
+    for group, counts in sorted(per_group.items(), key=lambda item: str(columns[item[0]][1])):
         running, line = 0, []
         for q in axis:
             running += counts.get(q, 0)
             line.append(running)
-        lines.append((labels[group], line))
+        lines.append((*columns[group], line))
     return [quarter_label(q) for q in axis], lines
 
 

@@ -2,17 +2,19 @@
 
 Adoption figures follow the place, innovation, pathway and stage filters; barrier figures
 follow the place, innovation, pathway, category, severity, status and date filters. The bar
-shows each field once."""
+shows each field once. The filters also decide where a tallied figure's rows come from
+(`DashboardFilters.rows`)."""
+
+import functools
+import operator
 
 from django import forms
 
 from adoption.accounts.policy import access_for
 from adoption.barriers.filters import AdoptionFilter, BarrierFilter
-from adoption.barriers.models import Adoption, Barrier
+from adoption.barriers.models import Adoption, Barrier, EnablerAction, StageChange
 from adoption.core.forms import FilterForm, applied_filters
 from adoption.dashboards.aggregates import GROUPING_LABELS
-from adoption.dashboards.models import SpreadRollup
-from adoption.registry.models import Innovation
 
 
 class GroupingForm(forms.Form):
@@ -70,40 +72,47 @@ class DashboardFilters:
             return self.grouping_form.cleaned_data.get("group_by") or "region"
         return "region"
 
-    def spread_rollup(self):
-        """The roll-up rows narrowed by the filters, or None when a filter (an organisation,
-        a stage) needs the stage changes themselves."""
+    def used(self, tally):
+        """The filters in use on what `tally` counts ({name: cleaned value}), or None when its
+        table may not serve this view: invalid filters, or a viewer who does not see every
+        record it counts (the barrier and action tallies count confidential barriers too)."""
         if not self.is_valid():
             return None
-        data = self.adoptions_filter.form.cleaned_data
-        used = {name for name, value in data.items() if value not in (None, "")}
-        if used - {"region", "icb", "org_type", "innovation", "innovation_category", "pathway"}:
+        if tally.source == "stage change":
+            filterset = self.adoptions_filter
+        elif self.access.is_national:
+            filterset = self.barriers_filter
+        else:
             return None
-        rows = SpreadRollup.objects.all()
-        if data.get("region"):
-            rows = rows.filter(region_id=data["region"].pk)
-        if data.get("icb"):
-            rows = rows.filter(icb_id=data["icb"].pk)
-        if data.get("org_type"):
-            rows = rows.filter(org_type=data["org_type"])
-        if data.get("innovation"):
-            rows = rows.filter(innovation_id=data["innovation"].pk)
-        if data.get("innovation_category"):
-            innovations = Innovation.objects.filter(category=data["innovation_category"])
-            rows = rows.filter(innovation_id__in=innovations.values("id"))
-        if data.get("pathway"):
-            innovations = Innovation.objects.filter(pathways=data["pathway"])
-            rows = rows.filter(innovation_id__in=innovations.values("id"))
-        return rows
+        filterset.is_valid()
+        return {
+            name: value
+            for name, value in filterset.form.cleaned_data.items()
+            if value not in (None, "")
+        }
 
-    def tally(self, tally):
-        """A tally's rows narrowed by the barrier filters in use, or None when the page must
-        count the records themselves: a filter the tally does not key on, or a viewer who does
-        not see every barrier (tallies count confidential barriers too)."""
-        if not self.is_valid() or not self.access.is_national:
-            return None
-        self.barriers_filter.is_valid()
-        data = self.barriers_filter.form.cleaned_data
-        return tally.narrowed(
-            {name: value for name, value in data.items() if value not in (None, "")}
+    def records(self, tally):
+        """The records `tally` counts, narrowed by the filters and the access policy."""
+        if tally.source == "barrier":
+            return self.barriers
+        if tally.source == "action":
+            return _belonging(EnablerAction, "barrier", self.barriers)
+        return _belonging(StageChange, "adoption", self.adoptions)
+
+    def rows(self, *declared):
+        """The rows of these tallies (several when they fill one table) for this view: the
+        tally's table narrowed by the filters where it can serve them, else the filtered records
+        counted by the query that fills the tally. The same columns either way, so every figure
+        is computed one way from them."""
+        return functools.reduce(
+            operator.add,
+            (tally.rows(self.used(tally), self.records(tally)) for tally in declared),
         )
+
+
+def _belonging(model, parent, parents):
+    """`model`'s records whose `parent` is one of `parents`; every record when no filter
+    narrows the parents."""
+    if not parents.query.where:
+        return model.objects.all()
+    return model.objects.filter(**{f"{parent}__in": parents.values("id")})

@@ -15,7 +15,7 @@ def place_key(value):
 
 
 class SpreadRollup(models.Model):
-    """Stage changes counted per innovation, place and quarter.
+    """Stage changes counted per innovation, place and quarter: the tally `tallies.SPREAD`.
 
     Places are ids (0 for none) rather than foreign keys so that the unique key holds on every
     database; the names are looked up when a page needs them."""

@@ -1,21 +1,173 @@
 """What each national dashboard shows: its figures from the aggregates module, arranged as
 tables (shown, charted, downloadable as CSV and served by the API) plus what its template
-draws. The pages and the API both build dashboards here, so they always agree."""
+draws. The pages and the API both build dashboards here, so they always agree.
+
+Every table is declared once, below, as a `Layout`: `LAYOUTS` lists each page's tables, and the
+API schema describes them from there. Where a figure is tallied, the filters say where its rows
+come from (`DashboardFilters.rows`); the figure is computed the same way either way."""
 
 from adoption.barriers.models import STAGE_ORDER, Stage
 from adoption.dashboards import aggregates, presenters, tallies
 from adoption.dashboards.cache import cached
-from adoption.dashboards.tables import Column, Table, chart
+from adoption.dashboards.tables import Column, Compared, EachGroup, Layout, chart
 
+# Columns that mean the same thing wherever they appear.
+INNOVATION = Column("innovation", "Innovation")
+CATEGORY = Column("category", "Barrier category")
+ENABLER = Column("enabler", "Enabler")
+QUARTER = Column("quarter", "Quarter")
+ORGANISATIONS = Column("organisations", "Organisations", "int")
+ADOPTERS = Column("adopters", "Adopters", "int")
+ADOPTER_SHARE = Column("adopter_share", "Adopter share", "pct")
+STALLED = Column("stalled", "Stalled", "int")
+STALLED_SHARE = Column("stalled_share", "Stalled share", "pct")
+BARRIERS = Column("barriers", "Barriers", "int")
+COST = Column("cost", "Annual cost borne", "gbp")
+SAVINGS = Column("savings", "Annual savings elsewhere", "gbp")
+STAGE_COLUMNS = (*(Column(f"stage_{s}", label, "int") for s, label in Stage.choices),)
 # What came of the enabler actions in a row of What worked.
-OUTCOME_COLUMNS = [
+OUTCOME_COLUMNS = (
     Column("actions", "Completed actions", "int"),
     Column("resolved", "Resolved the barrier", "int"),
     Column("rate", "Resolution rate", "pct"),
     Column("median_days", "Median days to resolution", "days"),
-]
+)
+
+FUNNELS = Layout(
+    "funnels",
+    "Organisations at each stage, per innovation",
+    (INNOVATION, ORGANISATIONS, *STAGE_COLUMNS),
+)
+MATRIX = Layout(
+    "matrix",
+    "Adoption and stalls by innovation and {compared}",
+    (
+        INNOVATION,
+        Compared(),
+        ORGANISATIONS,
+        ADOPTERS,
+        ADOPTER_SHARE,
+        STALLED,
+        STALLED_SHARE,
+        Column("stalling", "Flagged as stalling"),
+        Column("over_represented", "Over-represented barriers"),
+    ),
+)
+STALLING = Layout(
+    "stalling",
+    "Groups flagged as stalling, most stalled first",
+    (
+        INNOVATION,
+        Compared(),
+        STALLED_SHARE,
+        ADOPTER_SHARE,
+        Column("why", "Stalling because"),
+        Column("reasons", "Why it is flagged"),
+    ),
+)
+HEATMAP = Layout("heatmap", "Barriers by category and {compared}", (CATEGORY, EachGroup()))
+RANKING = Layout(
+    "ranking",
+    "Open barriers by category, ranked by total severity",
+    (
+        CATEGORY,
+        Column("open", "Open barriers", "int"),
+        Column("critical", "Critical", "int"),
+        Column("weighted", "Severity-weighted total", "int"),
+    ),
+)
+TREND = Layout(
+    "trend",
+    "Barriers opened and resolved per quarter",
+    (QUARTER, Column("opened", "Opened", "int"), Column("resolved", "Resolved", "int")),
+)
+RESOLVE = Layout(
+    "resolve",
+    "Median days to resolve, by category",
+    (
+        CATEGORY,
+        Column("resolved", "Resolved barriers", "int"),
+        Column("median_days", "Median days to resolve", "days"),
+    ),
+)
+BY_TYPE = Layout(
+    "by_type",
+    "Cost borne and savings landing elsewhere, by type of organisation",
+    (
+        Column("org_type", "Who bears the cost"),
+        Column("savings_org_type", "Where savings land"),
+        BARRIERS,
+        COST,
+        SAVINGS,
+    ),
+)
+PAIRS = Layout(
+    "pairs",
+    "Organisation pairs with the most savings landing elsewhere",
+    (
+        Column("organisation", "Bears the cost"),
+        Column("savings_organisation", "Savings land at"),
+        BARRIERS,
+        Column("open", "Still open", "int"),
+        COST,
+        SAVINGS,
+    ),
+)
+ENABLERS = Layout(
+    "enablers",
+    "Resolution rate and median days to resolution, by enabler",
+    (ENABLER, *OUTCOME_COLUMNS),
+)
+ENABLER_BY_CATEGORY = Layout(
+    "enabler_by_category", "Enabler type × barrier category", (ENABLER, CATEGORY, *OUTCOME_COLUMNS)
+)
+ROUTES = Layout(
+    "routes",
+    "Progress by route of arrival",
+    (
+        Column("route", "Route"),
+        Column("adoptions", "Adoptions", "int"),
+        Column("adopters", "Implementing or embedded", "int"),
+        ADOPTER_SHARE,
+        STALLED,
+        STALLED_SHARE,
+        Column("dropped", "Declined or abandoned", "int"),
+    ),
+)
+S_CURVE = Layout(
+    "s_curve", "Cumulative adopters by quarter and {compared}", (QUARTER, EachGroup())
+)
+STAGES = Layout(
+    "stages", "Stage by {compared}", (Compared(), ORGANISATIONS, STALLED, *STAGE_COLUMNS)
+)
+PEERS = Layout(
+    "peers",
+    "{organisation} among its peers",
+    (
+        INNOVATION,
+        Column("stage", "Stage here"),
+        Column("stalled", "Stalled here"),
+        Column("icb_share", "Adopter share in ICB", "pct"),
+        Column("icb_peers", "Peers in ICB", "int"),
+        Column("region_share", "Adopter share in region", "pct"),
+        Column("region_peers", "Peers in region", "int"),
+    ),
+)
+# Each page's tables, in the order it shows them.
+LAYOUTS = {
+    "spread": (FUNNELS, MATRIX, STALLING),
+    "barriers": (HEATMAP, RANKING, TREND, RESOLVE),
+    "savings": (BY_TYPE, PAIRS),
+    "what_worked": (ENABLERS, ENABLER_BY_CATEGORY, ROUTES),
+    "innovation": (S_CURVE, STAGES),
+    "organisation": (PEERS,),
+}
 MATRIX_GROUPS = 14  # more groups than this and the matrix is only downloadable
-STAGE_COLUMNS = [Column(f"stage_{s}", label, "int") for s, label in Stage.choices]
+
+
+def compared(grouping):
+    """The column naming the group a page compares by: its key is the way of comparing."""
+    return Column(grouping, aggregates.GROUPING_LABELS[grouping])
 
 
 class Page:
@@ -33,103 +185,75 @@ class Page:
 def spread(filters):
     return _spread(
         filters.adoptions,
-        filters.barriers,
         grouping=filters.grouping,
-        rollup=filters.spread_rollup(),
-        counted=filters.tally(tallies.BARRIERS),
-        by_innovation=filters.tally(tallies.BY_INNOVATION),
+        barriers=filters.rows(tallies.BARRIERS),
+        changes=filters.rows(tallies.SPREAD),
+        by_innovation=filters.rows(tallies.BY_INNOVATION),
     )
 
 
 @cached
-def _spread(adoptions, barriers, *, grouping, rollup, counted, by_innovation):
+def _spread(adoptions, *, grouping, barriers, changes, by_innovation):
     """The whole Spread page, cached as one piece rather than figure by figure: compared by
     ICB it draws thousands of cells, and redrawing them costs more than reading them back."""
-    figures = aggregates.headline(adoptions, barriers, tally=counted)
+    figures = aggregates.headline(adoptions, barriers)
     cells = aggregates.spread_matrix(
-        adoptions, barriers, grouping=grouping, rollup=rollup, tally=by_innovation
+        adoptions, changes=changes, barriers=by_innovation, grouping=grouping
     )
     funnels = aggregates.funnels(cells)
-
-    funnel_table = Table(
-        "funnels",
-        "Organisations at each stage, per innovation",
-        [
-            Column("innovation", "Innovation"),
-            Column("total", "Organisations", "int"),
-            *STAGE_COLUMNS,
-        ],
-        [
-            {
-                "innovation": f.name,
-                "total": f.total,
-                **{f"stage_{s}": n for s, n in f.stages.items()},
-            }
-            for f in funnels
-        ],
-    )
-    group_label = aggregates.GROUPING_LABELS[grouping]
-    matrix_table = Table(
-        "matrix",
-        f"Adoption and stalls by innovation and {group_label.lower()}",
-        [
-            Column("innovation", "Innovation"),
-            Column("group", group_label),
-            Column("organisations", "Organisations", "int"),
-            Column("adopters", "Adopters", "int"),
-            Column("adopter_share", "Adopter share", "pct"),
-            Column("stalled", "Stalled", "int"),
-            Column("stalled_share", "Stalled share", "pct"),
-            Column("stalling", "Flagged as stalling"),
-            Column("why", "Over-represented barriers"),
-        ],
-        [
-            {
-                "innovation": c.innovation,
-                "group": c.group_label,
-                "organisations": c.verdict.organisations,
-                "adopters": c.verdict.adopters,
-                "adopter_share": c.adopter_share,
-                "stalled": c.verdict.stalled,
-                "stalled_share": c.stalled_share,
-                "stalling": "Yes" if c.verdict.stalling else "No",
-                "why": "; ".join(item.category for item in c.why),
-            }
-            for c in cells
-        ],
-    )
+    by = compared(grouping)
     stalling = sorted(
         (c for c in cells if c.verdict.stalling),
         key=lambda c: (-c.stalled_share, c.innovation, c.group_label),
     )
-    stalling_table = Table(
-        "stalling",
-        "Groups flagged as stalling, most stalled first",
-        [
-            Column("innovation", "Innovation"),
-            Column("group", group_label),
-            Column("stalled_share", "Stalled", "pct"),
-            Column("adopter_share", "Adopted", "pct"),
-            Column("why", "Stalling because"),
-            Column("reasons", "Why it is flagged"),
-        ],
-        [
-            {
-                "innovation": c.innovation,
-                "group": c.group_label,
-                "stalled_share": c.stalled_share,
-                "adopter_share": c.adopter_share,
-                "why": "; ".join(item.sentence() for item in c.why),
-                "reasons": "; ".join(c.verdict.reasons),
-            }
-            for c in stalling
-        ],
-    )
+    tables = [
+        FUNNELS.table(
+            [
+                {
+                    "innovation": f.name,
+                    "organisations": f.total,
+                    **{f"stage_{s}": n for s, n in f.stages.items()},
+                }
+                for f in funnels
+            ]
+        ),
+        MATRIX.table(
+            [
+                {
+                    "innovation": c.innovation,
+                    grouping: c.group_label,
+                    "organisations": c.verdict.organisations,
+                    "adopters": c.verdict.adopters,
+                    "adopter_share": c.adopter_share,
+                    "stalled": c.verdict.stalled,
+                    "stalled_share": c.stalled_share,
+                    "stalling": "Yes" if c.verdict.stalling else "No",
+                    "over_represented": "; ".join(item.category for item in c.why),
+                }
+                for c in cells
+            ],
+            compared=by,
+        ),
+        STALLING.table(
+            [
+                {
+                    "innovation": c.innovation,
+                    grouping: c.group_label,
+                    "stalled_share": c.stalled_share,
+                    "adopter_share": c.adopter_share,
+                    "why": "; ".join(item.sentence() for item in c.why),
+                    "reasons": "; ".join(c.verdict.reasons),
+                }
+                for c in stalling
+            ],
+            compared=by,
+        ),
+    ]
     groups = sorted({(c.group, c.group_label) for c in cells}, key=lambda g: str(g[1]))
     stages = [(s, Stage(s).label) for s in Stage.values]
     return Page(
         "Where spread is stalling",
-        [funnel_table, matrix_table, stalling_table],
+        tables,
         figures=figures,
         funnels=[(f.name, presenters.funnel_cells(f, stages)) for f in funnels],
         stages=stages,
@@ -139,76 +263,42 @@ def _spread(adoptions, barriers, *, grouping, rollup, counted, by_innovation):
         stalling=stalling,
         stalling_rows=presenters.stalling_rows(stalling, grouping),
         grouping=grouping,
-        group_label=group_label,
+        group_label=by.label,
         show_matrix=len(groups) <= MATRIX_GROUPS,
     )
 
 
 def barriers(filters):
-    qs, grouping = filters.barriers, filters.grouping
-    counted = filters.tally(tallies.BARRIERS)
-    categories, groups, cells = aggregates.barrier_heatmap(qs, grouping=grouping, tally=counted)
-    group_label = aggregates.GROUPING_LABELS[grouping]
-    heat_columns = [Column("category", "Barrier category")] + [
-        Column(f"g{key}", str(label), "int") for key, label in groups
-    ]
-    heat_rows = [
-        {"category": c, **{f"g{key}": cells.get((c, key), 0) for key, _ in groups}}
-        for c in categories
-    ]
-    peak = max(cells.values(), default=0)
-    ranking = aggregates.severity_ranking(qs, tally=counted)
-    trend = aggregates.opened_and_resolved_by_quarter(qs, tally=filters.tally(tallies.OPENED))
-    resolve = aggregates.days_to_resolve(qs, tally=filters.tally(tallies.RESOLVE_DAYS))
+    grouping = filters.grouping
+    counted = filters.rows(tallies.BARRIERS)
+    categories, groups, cells = aggregates.barrier_heatmap(counted, grouping=grouping)
     tables = [
-        Table(
-            "heatmap", f"Barriers by category and {group_label.lower()}", heat_columns, heat_rows
-        ),
-        Table(
-            "ranking",
-            "Open barriers by category, ranked by total severity",
+        HEATMAP.table(
             [
-                Column("category__name", "Barrier category"),
-                Column("open", "Open barriers", "int"),
-                Column("critical", "Critical", "int"),
-                Column("weighted", "Severity-weighted total", "int"),
+                {"category": c, **{key: cells.get((c, key), 0) for key, _ in groups}}
+                for c in categories
             ],
-            ranking,
+            compared=compared(grouping),
+            groups=groups,
         ),
-        Table(
-            "trend",
-            "Barriers opened and resolved per quarter",
-            [
-                Column("quarter", "Quarter"),
-                Column("opened", "Opened", "int"),
-                Column("resolved", "Resolved", "int"),
-            ],
-            trend,
+        RANKING.table(aggregates.severity_ranking(counted)),
+        TREND.table(
+            aggregates.opened_and_resolved_by_quarter(
+                filters.rows(tallies.OPENED, tallies.RESOLVED)
+            )
         ),
-        Table(
-            "resolve",
-            "Median days to resolve, by category",
-            [
-                Column("category__name", "Barrier category"),
-                Column("resolved", "Resolved barriers", "int"),
-                Column("median_days", "Median days to resolve", "days"),
-            ],
-            resolve,
-        ),
+        RESOLVE.table(aggregates.days_to_resolve(filters.rows(tallies.RESOLVE_DAYS))),
     ]
     by_name = {table.name: table for table in tables}
     charts = {
         "trend": chart(by_name["trend"], kind="line", x="quarter", series=["opened", "resolved"]),
-        "ranking": chart(by_name["ranking"], kind="bar", x="category__name", series=["weighted"]),
-        "resolve": chart(
-            by_name["resolve"], kind="bar", x="category__name", series=["median_days"]
-        ),
+        "ranking": chart(by_name["ranking"], kind="bar", x="category", series=["weighted"]),
+        "resolve": chart(by_name["resolve"], kind="bar", x="category", series=["median_days"]),
     }
     return Page(
         "Barriers",
         tables,
-        heat_keys=[key for key, _ in groups],
-        peak=peak,
+        peak=max(cells.values(), default=0),
         grouping=grouping,
         charts=charts,
     )
@@ -216,78 +306,23 @@ def barriers(filters):
 
 def savings(filters):
     qs = filters.barriers
-    tables = [
-        Table(
-            "by_type",
-            "Cost borne and savings landing elsewhere, by type of organisation",
-            [
-                Column("bearer", "Who bears the cost"),
-                Column("saver", "Where savings land"),
-                Column("barriers", "Barriers", "int"),
-                Column("cost", "Annual cost borne", "gbp"),
-                Column("savings", "Annual savings elsewhere", "gbp"),
-            ],
-            aggregates.savings_by_type(qs),
-        ),
-        Table(
-            "pairs",
-            "Organisation pairs with the most savings landing elsewhere",
-            [
-                Column("organisation__name", "Bears the cost"),
-                Column("savings_organisation__name", "Savings land at"),
-                Column("barriers", "Barriers", "int"),
-                Column("open", "Still open", "int"),
-                Column("cost", "Annual cost borne", "gbp"),
-                Column("savings", "Annual savings elsewhere", "gbp"),
-            ],
-            aggregates.savings_top_pairs(qs),
-        ),
-    ]
-    for row in tables[0].rows:
-        row["pair"] = f"{row['bearer']} → {row['saver']}"
-    charts = {"by_type": chart(tables[0], kind="bar", x="pair", series=["cost", "savings"])}
+    by_type = BY_TYPE.table(aggregates.savings_by_type(qs))
+    for row in by_type.rows:
+        row["pair"] = f"{row['org_type']} → {row['savings_org_type']}"
+    tables = [by_type, PAIRS.table(aggregates.savings_top_pairs(qs))]
+    charts = {"by_type": chart(by_type, kind="bar", x="pair", series=["cost", "savings"])}
     return Page("Savings elsewhere", tables, charts=charts)
 
 
 def what_worked(filters):
-    actions = filters.tally(tallies.ACTIONS)
-    summary, effect = aggregates.enablers(filters.barriers, tally=actions)
+    summary, effect = aggregates.enablers(filters.rows(tallies.ACTIONS))
     tables = [
-        Table(
-            "enablers",
-            "Resolution rate and median days to resolution, by enabler",
-            [Column("enabler_type__name", "Enabler"), *OUTCOME_COLUMNS],
-            summary,
-        ),
-        Table(
-            "enabler_by_category",
-            "Enabler type × barrier category",
-            [
-                Column("enabler_type__name", "Enabler"),
-                Column("barrier__category__name", "Barrier category"),
-                *OUTCOME_COLUMNS,
-            ],
-            effect,
-        ),
-        Table(
-            "routes",
-            "Progress by route of arrival",
-            [
-                Column("route", "Route"),
-                Column("adoptions", "Adoptions", "int"),
-                Column("adopters", "Implementing or embedded", "int"),
-                Column("adopter_share", "Adopter share", "pct"),
-                Column("stalled", "Stalled", "int"),
-                Column("stalled_share", "Stalled share", "pct"),
-                Column("dropped", "Declined or abandoned", "int"),
-            ],
-            aggregates.progress_by_route(filters.adoptions),
-        ),
+        ENABLERS.table(summary),
+        ENABLER_BY_CATEGORY.table(effect),
+        ROUTES.table(aggregates.progress_by_route(filters.adoptions)),
     ]
     charts = {
-        "enablers": chart(
-            tables[0], kind="bar", x="enabler_type__name", series=["rate"], percent=True
-        ),
+        "enablers": chart(tables[0], kind="bar", x="enabler", series=["rate"], percent=True),
         "routes": chart(
             tables[2],
             kind="bar",
@@ -303,38 +338,29 @@ def innovation(filters, innovation):
     adoptions = filters.adoptions.filter(innovation=innovation)
     barriers = filters.barriers.filter(innovation=innovation)
     grouping = filters.grouping
+    by = compared(grouping)
     axis, lines = aggregates.adopters_over_time(adoptions, grouping=grouping)
     by_group = aggregates.stage_by_group(adoptions, grouping=grouping)
-    group_label = aggregates.GROUPING_LABELS[grouping]
     tables = [
-        Table(
-            "s_curve",
-            f"Cumulative adopters by quarter and {group_label.lower()}",
-            [Column("quarter", "Quarter")]
-            + [Column(f"l{i}", label, "int") for i, (label, _) in enumerate(lines)],
+        S_CURVE.table(
             [
-                {"quarter": q, **{f"l{i}": line[j] for i, (_, line) in enumerate(lines)}}
+                {"quarter": q, **{key: line[j] for key, _, line in lines}}
                 for j, q in enumerate(axis)
             ],
+            compared=by,
+            groups=[(key, name) for key, name, _ in lines],
         ),
-        Table(
-            "stages",
-            f"Stage by {group_label.lower()}",
-            [
-                Column("group", group_label),
-                Column("total", "Organisations", "int"),
-                Column("stalled", "Stalled", "int"),
-            ]
-            + STAGE_COLUMNS,
+        STAGES.table(
             [
                 {
-                    "group": r["group"],
-                    "total": r["total"],
+                    grouping: r["group"],
+                    "organisations": r["total"],
                     "stalled": r["stalled"],
                     **{f"stage_{s}": n for s, n in zip(Stage.values, r["stages"], strict=True)},
                 }
                 for r in by_group
             ],
+            compared=by,
         ),
     ]
     return Page(
@@ -357,18 +383,7 @@ def innovation(filters, innovation):
 def organisation(filters, organisation):
     rows = aggregates.peer_comparison(organisation, filters.adoptions)
     tables = [
-        Table(
-            "peers",
-            f"{organisation.name} among its peers",
-            [
-                Column("innovation", "Innovation"),
-                Column("stage", "Stage here"),
-                Column("stalled", "Stalled here"),
-                Column("icb_share", "Adopter share in ICB", "pct"),
-                Column("icb_peers", "Peers in ICB", "int"),
-                Column("region_share", "Adopter share in region", "pct"),
-                Column("region_peers", "Peers in region", "int"),
-            ],
+        PEERS.table(
             [
                 {
                     "innovation": r["adoption"].innovation.name,
@@ -380,6 +395,7 @@ def organisation(filters, organisation):
                 }
                 for r in rows
             ],
+            organisation=organisation.name,
         )
     ]
     return Page(

@@ -1,5 +1,7 @@
 """Tables: the data behind every chart, shown on the page and downloadable as CSV, so the
-download always equals what the page shows."""
+download always equals what the page shows. Each is declared once (`Layout`): its columns are
+keyed by domain words (`category`, `region`, `innovation`), the same in page, CSV and API, and
+labelled for people (the CSV's header)."""
 
 import csv
 from dataclasses import dataclass, field
@@ -15,6 +17,48 @@ class Column:
     key: str
     label: str
     kind: str = "text"  # text, int, pct, gbp, days
+
+
+KINDS = ["text", "int", "pct", "gbp", "days"]
+
+
+@dataclass(frozen=True)
+class Compared:
+    """In a declared table, the column naming the group compared: keyed and labelled after the
+    way the page compares places (`region`, `icb`, `org_type`)."""
+
+
+@dataclass(frozen=True)
+class EachGroup:
+    """In a declared table, one column per group compared, keyed by the group's code (an ODS
+    code or an organisation type) and labelled with its name."""
+
+    kind: str = "int"
+
+
+@dataclass(frozen=True)
+class Layout:
+    """A table as declared: its name, its caption and its columns, the same whatever the rows.
+    A page fills it in (`table`); the API schema describes it."""
+
+    name: str
+    caption: str  # may say "{compared}" (the kind of group compared) or name a page's subject
+    columns: tuple  # Column, Compared or EachGroup
+
+    def table(self, rows, *, compared=None, groups=(), **caption):
+        """This table with `rows`, comparing groups by the `compared` column (a Column keyed and
+        labelled after the way of comparing) and `groups` [(column key, name)]."""
+        columns = []
+        for column in self.columns:
+            if isinstance(column, Compared):
+                columns.append(compared)
+            elif isinstance(column, EachGroup):
+                columns += [Column(key, str(name), column.kind) for key, name in groups]
+            else:
+                columns.append(column)
+        if compared is not None:
+            caption["compared"] = compared.label.lower()
+        return Table(self.name, self.caption.format(**caption), columns, rows)
 
 
 @dataclass

@@ -1,34 +1,46 @@
-"""Tallies: barriers and enabler actions counted per place and the few other things the national
-dashboards group by, so an unfiltered or regional view reads thousands of counted rows rather
-than a million barriers.
+"""Tallies: records counted per place and the few other things the national dashboards group
+by, so an unfiltered or regional view reads thousands of counted rows rather than a million
+barriers or every stage change.
 
 A tally is declared once, as a `Tally`: its table, the records it counts, and the expressions
 for its key and its counts. From that one declaration come
 
-- the fresh count (`Tally.count`), used to rebuild it and to check it in tests;
+- the fresh count (`Tally.counted`, `Tally.count`), used to rebuild it and to check it in tests;
 - its upkeep: the write services change its rows in the same transaction, by the difference
   between what the records contributed before and after (adoption/dashboards/upkeep.py); bulk
-  loads and changes of place (announced by the registry's services) rebuild every tally;
-- `narrowed`: the tally's rows for a set of dashboard filters, or None when a filter is not one
-  of its keys (or the viewer does not see every barrier), and the page counts the records.
+  loads and changes of place (announced by the registry's services) rebuild it;
+- its rows for a dashboard (`Tally.rows`): its table narrowed by the filters in use when each is
+  one of its keys, or else the filtered records counted by `Tally.counted` itself. Both have the
+  tally's columns, so every figure adds them up one way (adoption/dashboards/rows.py);
+  `DashboardFilters.rows` says which records and filters a view has.
 
 docs/adr/0003-roll-ups-tallies-and-cached-figures.md says why, and
-tests/integration/test_tallies.py checks every tally against a fresh count after random changes.
+tests/integration/test_tallies.py and test_rollups.py check every tally against a fresh count
+after random changes.
 """
 
 from dataclasses import dataclass, field
 
 from django.apps import apps as global_apps
 from django.core.exceptions import EmptyResultSet
-from django.db import connection, transaction
+from django.db import connection, models, transaction
 from django.db.models import Case, Count, F, IntegerField, Q, Sum, Value, When
 from django.db.models.functions import Coalesce, TruncQuarter
 from django.dispatch import receiver
 
-from adoption.barriers.models import ActionOutcome, BarrierStatus, Severity
+from adoption.barriers.models import STAGE_ORDER, ActionOutcome, BarrierStatus, Severity
 from adoption.dashboards.models import PLACE_COLUMNS
+from adoption.dashboards.rows import Rows, alias, sql_of
 from adoption.dashboards.sql import DaysBetween
+from adoption.registry.models import Innovation
 from adoption.registry.signals import places_changed
+
+# What each kind of tally counts.
+SOURCES = {
+    "barrier": ("barriers", "Barrier"),
+    "action": ("barriers", "EnablerAction"),
+    "stage change": ("barriers", "StageChange"),
+}
 
 
 def _place(prefix):
@@ -42,28 +54,40 @@ def _place(prefix):
 @dataclass
 class Tally:
     model_name: str  # the tally's model in the dashboards app
-    source: str  # "barrier" or "action": which records it counts
+    source: str  # a key of SOURCES: which records it counts
     keys: dict  # column -> expression over the source records
     counts: dict  # column -> aggregate over the source records
-    filters: dict = field(default_factory=dict)  # dashboard filter -> the column it narrows
+    # Dashboard filter -> the column it narrows, or a function of the filter's value giving the
+    # condition on the tally's rows.
+    filters: dict = field(default_factory=dict)
     where: Q = field(default_factory=Q)  # which source records count
+
+    @property
+    def columns(self):
+        return [*self.keys, *self.counts]
 
     def model(self, apps=global_apps):
         return apps.get_model("dashboards", self.model_name)
 
     def records(self, apps=global_apps):
-        model = (
-            ("barriers", "Barrier") if self.source == "barrier" else ("barriers", "EnablerAction")
-        )
-        return apps.get_model(*model).objects.filter(self.where)
+        return apps.get_model(*SOURCES[self.source]).objects.filter(self.where)
 
-    def counted(self, records=None, apps=global_apps):
-        """The grouped query counting `records` (default: all): key columns, then counts."""
+    def counted(self, records=None, apps=global_apps, columns=None):
+        """The grouped query counting `records` (default: all): key columns, then counts, each
+        named by its position (`rows.alias`). With `columns` (some of the tally's, in its
+        order, a key among them), those alone: the records grouped by fewer keys."""
         records = self.records(apps) if records is None else records.filter(self.where)
-        # Aliases, as a key may share its column's name with a field of the records.
-        keys = {f"key{i}": expression for i, expression in enumerate(self.keys.values())}
-        counts = {f"count{i}": expression for i, expression in enumerate(self.counts.values())}
-        return records.order_by().values(**keys).annotate(**counts).values_list(*keys, *counts)
+        columns = self.columns if columns is None else columns
+        keys = [self.keys[column] for column in columns if column in self.keys]
+        counts = [self.counts[column] for column in columns if column in self.counts]
+        named_keys = {alias(i): key for i, key in enumerate(keys)}
+        named_counts = {alias(len(keys) + i): count for i, count in enumerate(counts)}
+        return (
+            records.order_by()
+            .values(**named_keys)
+            .annotate(**named_counts)
+            .values_list(*named_keys, *named_counts)
+        )
 
     def count(self, records=None, apps=global_apps, chunk_size=5000):
         """{key tuple: counts tuple}, counted afresh from `records` (default: all), read in
@@ -83,14 +107,12 @@ class Tally:
             return
         table = self.model(apps)._meta.db_table
         with connection.cursor() as cursor:
-            cursor.execute(
-                f"INSERT INTO {table} ({', '.join([*self.keys, *self.counts])}) {sql}", params
-            )
+            cursor.execute(f"INSERT INTO {table} ({', '.join(self.columns)}) {sql}", params)
 
     def add(self, difference):
         """Add {key: counts} to the tally (counts may be negative)."""
         table = self.model()._meta.db_table
-        columns = [*self.keys, *self.counts]
+        columns = self.columns
         sql = (
             f"INSERT INTO {table} ({', '.join(columns)}) "
             f"VALUES ({', '.join(['%s'] * len(columns))}) "
@@ -105,15 +127,71 @@ class Tally:
                 cursor.executemany(sql, rows)
 
     def narrowed(self, used):
-        """The tally's rows for the filters in use ({name: cleaned value}), or None when one of
-        them is not a key of this tally."""
+        """The tally's rows in its table for the filters in use ({name: cleaned value}), or None
+        when one of them is not a key of this tally. Several tallies may fill one table: each
+        reads the rows of its own constant keys."""
         if set(used) - set(self.filters):
             return None
         first_count = next(iter(self.counts))
-        rows = self.model().objects.filter(**{f"{first_count}__gt": 0})
+        rows = self.model().objects.filter(
+            **{f"{first_count}__gt": 0},
+            **{c: key.value for c, key in self.keys.items() if isinstance(key, Value)},
+        )
         for name, value in used.items():
-            rows = rows.filter(**{self.filters[name]: getattr(value, "pk", value)})
+            narrows = self.filters[name]
+            if callable(narrows):
+                rows = rows.filter(narrows(value))
+            else:
+                rows = rows.filter(**{narrows: getattr(value, "pk", value)})
         return rows
+
+    def rows(self, used=None, records=None):
+        """The tally's rows for a view (`Rows`): its table narrowed by the filters in use
+        ({name: cleaned value}) when every one is a key of it; otherwise, or with `used` None,
+        `records` (default: all) counted afresh by the query that fills the tally."""
+        model = self.model()
+        dates = [
+            column
+            for column in self.keys
+            if isinstance(model._meta.get_field(column), models.DateField)
+        ]
+        table = None if used is None else self.narrowed(used)
+        if table is None:
+            records = self.records() if records is None else records
+            source = Counted(self, records)
+        else:
+            source = Stored(table)
+        return Rows(self.columns, [source], dates=dates, using=source.using)
+
+
+class Stored:
+    """A tally's rows in its table (narrowed), as `Rows` asks for them."""
+
+    def __init__(self, table):
+        self.table, self.using = table, table.db
+
+    def sql(self, columns):
+        return sql_of(self.table.values(**{alias(i): F(c) for i, c in enumerate(columns)}))
+
+
+class Counted:
+    """A tally's rows counted afresh from some records, grouped by just the keys asked for."""
+
+    def __init__(self, tally, records):
+        self.tally, self.records, self.using = tally, records, records.db
+
+    def sql(self, columns):
+        return sql_of(self.tally.counted(self.records, columns=columns))
+
+
+def _innovations(lookup):
+    """A filter on innovations (their category, a pathway) as a condition on a tally's
+    innovation column."""
+
+    def narrows(value):
+        return Q(innovation_id__in=Innovation.objects.filter(**{lookup: value}).values("id"))
+
+    return narrows
 
 
 def difference(before, after):
@@ -124,6 +202,16 @@ def difference(before, after):
         width = len(old or new)
         changes[key] = tuple((new[i] if new else 0) - (old[i] if old else 0) for i in range(width))
     return changes
+
+
+def added(*counted):
+    """{key: counts} added up over several counts of different records."""
+    total = {}
+    for counts in counted:
+        for key, values in counts.items():
+            old = total.get(key)
+            total[key] = values if old is None else tuple(map(sum, zip(old, values, strict=True)))
+    return total
 
 
 BARRIER_FILTERS = {**PLACE_COLUMNS, "category": "category_id"}
@@ -203,6 +291,32 @@ ACTIONS = Tally(
     filters={"region": "region_id", "category": "category_id"},
 )
 
+# A stage change to a later stage in the order of progress is an advance.
+ADVANCE = Q()
+for _i, _from in enumerate(STAGE_ORDER):
+    for _to in STAGE_ORDER[_i + 1 :]:
+        ADVANCE |= Q(from_stage=_from, to_stage=_to)
+
+# The spread roll-up: stage changes per innovation, place and quarter, for the stall rule's
+# advances per quarter. Adoptions are not confidential, so it serves every viewer.
+SPREAD = Tally(
+    "SpreadRollup",
+    "stage change",
+    keys={
+        "innovation_id": F("adoption__innovation_id"),
+        **_place("adoption__"),
+        "quarter": TruncQuarter("changed_on"),
+    },
+    counts={"changes": Count("id"), "advances": Count("id", filter=ADVANCE)},
+    filters={
+        **PLACE_COLUMNS,
+        "innovation": "innovation_id",
+        "innovation_category": _innovations("category"),
+        "pathway": _innovations("pathways"),
+    },
+)
+
+# The tallies of barriers and actions: rebuilt together, and kept by the barrier upkeep.
 TALLIES = [BARRIERS, BY_INNOVATION, OPENED, RESOLVED, RESOLVE_DAYS, ACTIONS]
 OF_BARRIERS = [t for t in TALLIES if t.source == "barrier"]
 OF_ACTIONS = [t for t in TALLIES if t.source == "action"]
@@ -211,18 +325,22 @@ OF_ACTIONS = [t for t in TALLIES if t.source == "action"]
 # --- upkeep ------------------------------------------------------------------------------------
 
 
-def rebuild_tallies(apps=global_apps):
-    """Recount every tally from the records (after bulk loads and changes of place)."""
-    for model_name in dict.fromkeys(tally.model_name for tally in TALLIES):
-        apps.get_model("dashboards", model_name).objects.all().delete()
-    for tally in TALLIES:
+def rebuild(declared, apps=global_apps):
+    """Recount these tallies from the records (after bulk loads and changes of place)."""
+    tables = list(dict.fromkeys(tally.model(apps) for tally in declared))
+    for model in tables:
+        model.objects.all().delete()
+    for tally in declared:
         tally.refill(apps)
     if connection.vendor == "postgresql":
         # Fresh statistics, so the planner knows how many rows each tally now holds.
         with connection.cursor() as cursor:
-            for model_name in dict.fromkeys(tally.model_name for tally in TALLIES):
-                table = apps.get_model("dashboards", model_name)._meta.db_table
-                cursor.execute(f"ANALYZE {table}")
+            for model in tables:
+                cursor.execute(f"ANALYZE {model._meta.db_table}")
+
+
+def rebuild_tallies(apps=global_apps):
+    rebuild(TALLIES, apps)
 
 
 @receiver(places_changed)

@@ -24,10 +24,9 @@ from contextlib import contextmanager
 
 from django.db import transaction
 
-from adoption.barriers.models import Barrier, EnablerAction
+from adoption.barriers.models import Barrier, EnablerAction, StageChange
 from adoption.dashboards import tallies
 from adoption.dashboards.cache import bump_version
-from adoption.dashboards.rollups import count_stage_change
 
 _local = threading.local()
 
@@ -50,7 +49,8 @@ class FigureUpkeep:
     def __init__(self):
         self._before = {}  # barrier id -> its contribution when first touched
         self._new = set()  # barriers created in this unit: they contributed nothing before
-        self._stage_changes = []  # (stage change, +1 or -1)
+        self._changes_before = {}  # what the stage changes deleted in this unit contributed
+        self._new_changes = set()  # stage changes added in this unit
         self._touched = False
 
     def barrier_changing(self, barrier_id):
@@ -66,12 +66,18 @@ class FigureUpkeep:
 
     def stage_change_added(self, change):
         self._touched = True
-        self._stage_changes.append((change, +1))
+        self._new_changes.add(change.pk)
 
     def stage_changes_removing(self, changes):
         """Call with the stage changes about to be deleted (e.g. with their adoption)."""
         self._touched = True
-        self._stage_changes += [(change, -1) for change in changes]
+        counted = tallies.SPREAD.count(
+            StageChange.objects.filter(
+                pk__in=[change.pk for change in changes if change.pk not in self._new_changes]
+            ),
+            chunk_size=None,
+        )
+        self._changes_before = tallies.added(self._changes_before, counted)
 
     def record_changed(self):
         """Something counted changed that no tally holds (an adoption's stage or mark)."""
@@ -86,8 +92,11 @@ class FigureUpkeep:
                 tallies.OF_BARRIERS + tallies.OF_ACTIONS, before, after, strict=True
             ):
                 tally.add(tallies.difference(old, new))
-        for change, sign in self._stage_changes:
-            count_stage_change(change, sign)
+        if self._changes_before or self._new_changes:
+            after = tallies.SPREAD.count(
+                StageChange.objects.filter(pk__in=self._new_changes), chunk_size=None
+            )
+            tallies.SPREAD.add(tallies.difference(self._changes_before, after))
         if self._touched:
             bump_version()
 

@@ -2,6 +2,7 @@
 errors, cursor pages that visit every record once, and bounded queries."""
 
 import base64
+from collections import defaultdict
 
 import pytest
 from django.db import connection
@@ -415,3 +416,99 @@ def test_malformed_tokens_are_refused_not_an_error(client, world, header):
 
     assert response.status_code == 401
     assert response["WWW-Authenticate"].startswith("Token")
+
+
+# --- dashboards: their tables, keyed by domain words and described by the schema -------------
+
+DASHBOARD_URLS = [
+    "/api/v1/dashboards/spread/",
+    "/api/v1/dashboards/spread/?group_by=icb",
+    "/api/v1/dashboards/barriers/",
+    "/api/v1/dashboards/barriers/?group_by=org_type",
+    "/api/v1/dashboards/savings/",
+    "/api/v1/dashboards/what-worked/",
+    "/api/v1/dashboards/innovations/{innovation}/",
+    "/api/v1/dashboards/innovations/{innovation}/?group_by=org_type",
+    "/api/v1/dashboards/organisations/RAA/",
+]
+
+
+@pytest.fixture
+def dashboards(client, world, resolved_elsewhere):
+    """Every table of every dashboard, as the API serves them to the national team:
+    {url: tables}, with an action and savings so that the tables have rows."""
+    EnablerActionFactory(
+        barrier=resolved_elsewhere,
+        started_on=resolved_elsewhere.identified_on,
+        completed_on=resolved_elsewhere.resolved_on,
+        outcome="resolved",
+    )
+    BarrierFactory(
+        innovation=world.innovation,
+        organisation=world.trust_c,
+        savings_organisation=world.pcn,
+        cost_borne_gbp=1000,
+        savings_elsewhere_gbp=5000,
+    )
+    signed_in(client, world.national)
+    served = {}
+    for url in DASHBOARD_URLS:
+        response = client.get(url.format(innovation=world.innovation.pk))
+        assert response.status_code == 200, url
+        served[url] = response.json()["tables"]
+    return served
+
+
+def test_dashboard_columns_are_keyed_by_domain_words(dashboards):
+    for url, tables in dashboards.items():
+        for table in tables:
+            for column in table["columns"]:
+                assert "__" not in column["key"], (url, table["name"], column["key"])
+                assert column["key"].islower() or column["key"].isupper(), column
+
+
+def test_a_thing_has_the_same_key_in_every_dashboard_table_that_shows_it(dashboards):
+    keys = defaultdict(set)  # label -> keys
+    for tables in dashboards.values():
+        for table in tables:
+            for column in table["columns"]:
+                keys[column["label"]].add(column["key"])
+
+    assert keys["Barrier category"] == {"category"}
+    assert keys["Innovation"] == {"innovation"}
+    assert keys["Enabler"] == {"enabler"}
+    assert keys["Quarter"] == {"quarter"}
+    assert keys["Region"] == {"region"} and keys["ICB"] == {"icb"}
+    assert keys["Organisation type"] == {"org_type"}
+    assert {label: found for label, found in keys.items() if len(found) > 1} == {}
+
+
+def test_dashboard_schema_describes_each_table_and_its_columns(client, world, dashboards):
+    schema = client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
+    components = schema["components"]["schemas"]
+
+    def resolved(node):
+        return components[node["$ref"].rsplit("/", 1)[-1]] if "$ref" in node else node
+
+    for url, tables in dashboards.items():
+        path = url.split("?")[0].replace("{innovation}", "{id}").replace("RAA", "{ods_code}")
+        response = schema["paths"][path]["get"]["responses"]["200"]
+        page = resolved(response["content"]["application/json"]["schema"])
+        described = resolved(page["properties"]["tables"]["items"])["discriminator"]["mapping"]
+        assert [table["name"] for table in tables] == list(described), url
+        for table in tables:
+            row = resolved(resolved({"$ref": described[table["name"]]})["properties"]["rows"])
+            row = resolved(row["items"])
+            for column in table["columns"]:
+                if column["key"] in row["properties"]:
+                    assert row["properties"][column["key"]]["title"] == column["label"], column
+                else:  # one column per group compared
+                    assert "additionalProperties" in row, (url, table["name"], column)
+
+
+def test_schema_validates_without_warnings(tmp_path):
+    from django.core.management import call_command
+
+    call_command(
+        "spectacular", "--validate", "--fail-on-warn", "--file", str(tmp_path / "schema.yml")
+    )

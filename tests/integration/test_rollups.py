@@ -7,10 +7,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from adoption.barriers import services
-from adoption.barriers.models import Adoption, Barrier, Stage
-from adoption.dashboards import aggregates
+from adoption.barriers.models import Adoption, Stage
+from adoption.dashboards import aggregates, tallies
 from adoption.dashboards.models import SpreadRollup
-from adoption.dashboards.rollups import live_spread_counts, rebuild_spread_rollup
+from adoption.dashboards.rollups import rebuild_spread_rollup
 from adoption.registry.services import save_organisation
 
 pytestmark = pytest.mark.django_db
@@ -25,18 +25,8 @@ def rollup_rows():
 
 
 def fresh_rows():
-    return sorted(
-        (
-            row["adoption__innovation_id"],
-            row["adoption__organisation__region_id"] or 0,
-            row["adoption__organisation__icb_id"] or 0,
-            row["adoption__organisation__org_type"],
-            aggregates.as_date(row["quarter"]),
-            row["changes"],
-            row["advances"],
-        )
-        for row in live_spread_counts()
-    )
+    """The roll-up's rows counted afresh from the stage changes by its declaration."""
+    return sorted((*key, *counts) for key, counts in tallies.SPREAD.count().items())
 
 
 START = datetime.date(2024, 1, 1)
@@ -109,11 +99,21 @@ def test_spread_from_rollup_equals_spread_from_stage_changes(grouping):
 
     call_command("seed_demo", "--as-of", "2026-11-01", "--password", "pw", verbosity=0)
     today = datetime.date(2026, 11, 1)
-    adoptions, barriers = Adoption.objects.all(), Barrier.objects.all()
+    adoptions, barriers = Adoption.objects.all(), tallies.BY_INNOVATION.rows()
 
-    live = aggregates.spread_matrix(adoptions, barriers, grouping=grouping, today=today)
+    live = aggregates.spread_matrix(
+        adoptions,
+        changes=tallies.SPREAD.rows(),
+        barriers=barriers,
+        grouping=grouping,
+        today=today,
+    )
     rolled = aggregates.spread_matrix(
-        adoptions, barriers, grouping=grouping, today=today, rollup=SpreadRollup.objects.all()
+        adoptions,
+        changes=tallies.SPREAD.rows(used={}),
+        barriers=barriers,
+        grouping=grouping,
+        today=today,
     )
 
     def summary(cells):
