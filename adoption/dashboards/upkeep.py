@@ -15,7 +15,7 @@ adds the difference from what it contributed before, counts the new stage change
 roll-up, and bumps the data version: once per unit of work, however many services it spans.
 A block that fails applies nothing (its transaction rolls back anyway).
 
-docs/adr/0004-one-door-for-writes-one-path-for-figures.md says why; the property tests in
+docs/adr/0004-one-door-for-writes.md says why; the property tests in
 tests/integration/test_tallies.py and test_rollups.py check the result against fresh counts.
 """
 
