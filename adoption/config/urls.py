@@ -33,4 +33,5 @@ urlpatterns = [
     path("", dashboards_views.home, name="home"),
     path("", include("adoption.barriers.urls")),
     path("", include("adoption.dashboards.urls")),
+    path("", include("adoption.registry.urls")),
 ]

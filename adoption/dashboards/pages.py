@@ -10,6 +10,10 @@ from adoption.barriers.models import STAGE_ORDER, Stage
 from adoption.dashboards import aggregates, presenters, tallies
 from adoption.dashboards.cache import cached
 from adoption.dashboards.tables import Column, Compared, EachGroup, Layout, chart
+from adoption.registry.models import Organisation
+
+# How many peers and open barriers the organisation page names.
+LISTED = 50
 
 # Columns that mean the same thing wherever they appear.
 INNOVATION = Column("innovation", "Innovation")
@@ -398,9 +402,35 @@ def organisation(filters, organisation):
             organisation=organisation.name,
         )
     ]
+    open_barriers = filters.barriers.filter(organisation=organisation).open()
     return Page(
         organisation.name,
         tables,
         organisation=organisation,
-        open_barriers=filters.barriers.filter(organisation=organisation).open().count(),
+        open_barriers=open_barriers.count(),
+        barriers_listed=list(
+            open_barriers.select_related("category", "innovation").order_by(
+                "-severity", "-identified_on", "-public_id"
+            )[:LISTED]
+        ),
+        listed=LISTED,
+        peers=[
+            _peers(organisation, "ICB", icb=organisation.icb),
+            _peers(organisation, "region", region=organisation.region),
+        ],
     )
+
+
+def _peers(organisation, kind, **place):
+    """The open organisations of the same type in the organisation's ICB or region: how many,
+    and the first `LISTED` by name (none when it has no such place)."""
+    (where,) = place.values()
+    if where is None:
+        return {"kind": kind, "place": None, "count": 0, "listed": []}
+    peers = (
+        Organisation.objects.active()
+        .filter(org_type=organisation.org_type, **place)
+        .exclude(pk=organisation.pk)
+    )
+    listed = list(peers.only("ods_code", "name")[:LISTED])
+    return {"kind": kind, "place": where, "count": peers.count(), "listed": listed}

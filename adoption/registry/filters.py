@@ -27,16 +27,15 @@ class OrganisationFilter(django_filters.FilterSet):
         choices=[("true", "true"), ("false", "false")],
         coerce=lambda value: value == "true",
     )
-    q = django_filters.CharFilter(
-        label="Name or ODS code contains", method="filter_text", max_length=100
-    )
+    q = django_filters.CharFilter(label="Name or ODS code", method="filter_text", max_length=100)
 
     class Meta:
         model = Organisation
         fields = []
 
     def filter_text(self, queryset, name, value):
-        return queryset.filter(Q(name__icontains=value) | Q(ods_code__iexact=value))
+        """Names that contain the text, and ODS codes that start with it."""
+        return queryset.filter(Q(name__icontains=value) | Q(ods_code__istartswith=value))
 
 
 class InnovationFilter(django_filters.FilterSet):
