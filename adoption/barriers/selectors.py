@@ -85,7 +85,7 @@ def lead_home(access, *, today=None):
     for organisation in access.organisations_led().order_by("name")[:5]:
         adoptions = list(organisation_adoptions(organisation))
         for adoption in adoptions:
-            adoption.days = (today - adoption.stage_changed_on).days
+            adoption.days = adoption.days_in_stage(today=today)
             adoption.stalled = adoption.is_stalled(today=today)
         barriers = list(organisation_open_barriers(organisation))
         for barrier in barriers:

@@ -178,12 +178,7 @@ def _merged_form(form, current, **form_kwargs):
         theirs=merge.record_values(current, names),
     )
     return merge.reoffer(
-        type(form),
-        merged,
-        mine_form=form,
-        version=current.version,
-        instance=current,
-        **form_kwargs,
+        type(form), merged, mine_form=form, version=current.version, **form_kwargs
     )
 
 
@@ -198,7 +193,7 @@ def _edit_barrier(request, barrier, form, *, save, saved, template, **form_kwarg
             conflict = selectors.barrier_history(
                 stale.current, since_version=form.cleaned_data["version"]
             )
-            form = _merged_form(form, stale.current, **form_kwargs)
+            form = _merged_form(form, stale.current, instance=stale.current, **form_kwargs)
             barrier = stale.current
         else:
             messages.success(request, saved)
@@ -299,22 +294,9 @@ def action_edit(request, public_id, action_id):
                 expected_version=form.cleaned_data["version"],
             )
         except services.StaleEdit as stale:
-            names = list(form.Meta.fields)
             opened_at = form.cleaned_data["version"]
             conflict = selectors.action_history(stale.current, since_version=opened_at)
-            merged = merge.merge(
-                names,
-                base=merge.record_values(stale.current, names, version=opened_at),
-                mine=form.cleaned_data,
-                theirs=merge.record_values(stale.current, names),
-            )
-            form = merge.reoffer(
-                EnablerActionForm,
-                merged,
-                mine_form=form,
-                version=stale.current.version,
-                instance=stale.current,
-            )
+            form = _merged_form(form, stale.current, instance=stale.current)
         except ValidationError as error:
             _add_errors(form, error)
         else:
@@ -394,16 +376,7 @@ def adoption_detail(request, pk):
             except services.StaleEdit as stale:
                 conflict = True
                 adoption = stale.current
-                names = [name for name in StageForm.base_fields if name != "version"]
-                merged = merge.merge(
-                    names,
-                    base=merge.record_values(
-                        adoption, names, version=form.cleaned_data["version"]
-                    ),
-                    mine=form.cleaned_data,
-                    theirs=merge.record_values(adoption, names),
-                )
-                form = merge.reoffer(StageForm, merged, mine_form=form, version=adoption.version)
+                form = _merged_form(form, adoption)
             except ValidationError as error:
                 _add_errors(form, error)
             else:

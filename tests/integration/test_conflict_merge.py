@@ -1,6 +1,5 @@
 """Saving again after someone else saved first applies only what this editor changed."""
 
-import datetime
 from html.parser import HTMLParser
 
 import pytest
@@ -63,6 +62,13 @@ def resubmitted(response):
     return data
 
 
+def saved_by_a_colleague(world, barrier, fields):
+    """Someone else's edit, saved while this editor's form is open."""
+    services.update_barrier(
+        by=world.admin, barrier=barrier, fields=fields, expected_version=barrier.version
+    )
+
+
 def test_reapplied_typo_fix_keeps_a_colleagues_resolution(client, world):
     barrier = world.barrier_a
     opened = signed_in(client, world.lead_a).get(f"/barriers/{barrier.public_id}/edit/")
@@ -89,11 +95,8 @@ def test_reapplied_edit_keeps_a_colleagues_description_and_severity(client, worl
     barrier = world.barrier_a
     opened = signed_in(client, world.lead_a).get(f"/barriers/{barrier.public_id}/edit/")
     mine = resubmitted(opened) | {"cost_borne_gbp": "5000"}
-    services.update_barrier(
-        by=world.admin,
-        barrier=barrier,
-        fields={"description": "Their better description", "severity": 4},
-        expected_version=barrier.version,
+    saved_by_a_colleague(
+        world, barrier, {"description": "Their better description", "severity": 4}
     )
 
     refused = client.post(f"/barriers/{barrier.public_id}/edit/", mine)
@@ -109,12 +112,7 @@ def test_reapplied_edit_keeps_a_colleagues_description_and_severity(client, worl
 def test_both_changing_one_field_shows_both_values_and_keeps_theirs_until_chosen(client, world):
     barrier = world.barrier_a
     mine = edit_data(world, barrier, description="My wording")
-    services.update_barrier(
-        by=world.admin,
-        barrier=barrier,
-        fields={"description": "Their wording"},
-        expected_version=barrier.version,
-    )
+    saved_by_a_colleague(world, barrier, {"description": "Their wording"})
 
     refused = signed_in(client, world.lead_a).post(f"/barriers/{barrier.public_id}/edit/", mine)
 
@@ -135,12 +133,7 @@ def test_reapplied_status_change_keeps_a_colleagues_other_edit(client, world):
     barrier = world.barrier_a
     opened = signed_in(client, world.lead_a).get(f"/barriers/{barrier.public_id}/status/")
     mine = resubmitted(opened) | {"status": "being_addressed"}
-    services.update_barrier(
-        by=world.admin,
-        barrier=barrier,
-        fields={"status": BarrierStatus.RESOLVED, "resolved_on": TODAY},
-        expected_version=barrier.version,
-    )
+    saved_by_a_colleague(world, barrier, {"status": BarrierStatus.RESOLVED, "resolved_on": TODAY})
 
     refused = client.post(f"/barriers/{barrier.public_id}/status/", mine)
     assert refused.status_code == 409
@@ -148,7 +141,7 @@ def test_reapplied_status_change_keeps_a_colleagues_other_edit(client, world):
     again = client.post(f"/barriers/{barrier.public_id}/status/", resubmitted(refused))
 
     barrier.refresh_from_db()
-    assert again.status_code == 302 or barrier.status == BarrierStatus.RESOLVED
+    assert again.status_code == 302
     assert (barrier.status, barrier.resolved_on) == (BarrierStatus.RESOLVED, TODAY)
 
 
@@ -181,4 +174,3 @@ def test_reapplied_stage_update_applies_when_only_other_details_changed(client, 
     assert (adoption.stage, adoption.route) == (Stage.BUSINESS_CASE, "mandated")
     assert adoption.stage_changes.latest("id").note == "Board approved"
     assert adoption.stage_changed_on == TODAY
-    assert datetime.date  # the date of the change defaults to today
