@@ -106,8 +106,7 @@ def group_columns(grouping, keys):
 # --- adoption and spread -----------------------------------------------------------------
 
 
-def _adoption_counts(**extra):
-    today = extra.pop("today", None)
+def _adoption_counts(today=None):
     return {
         "organisations": Count("id"),
         "adopters": Count("id", filter=Q(stage__in=ADOPTER_STAGES)),
@@ -557,8 +556,8 @@ def stalled_organisations(adoptions, barriers, *, limit=100, today=None):
     )
     by_pair = defaultdict(list)
     for barrier in (
-        barriers.filter(
-            status__in=OPEN_STATUSES,
+        barriers.open()
+        .filter(
             organisation_id__in=[a.organisation_id for a in stalled],
             innovation_id__in={a.innovation_id for a in stalled},
         )

@@ -2,7 +2,7 @@
 
 from django.db.models import Count, Q
 
-from adoption.barriers.models import ADOPTER_STAGES, OPEN_STATUSES, Adoption, Barrier
+from adoption.barriers.models import ADOPTER_STAGES, Adoption, Barrier
 from adoption.registry.models import Innovation, Organisation
 
 
@@ -16,7 +16,5 @@ def service_summary(access):
         "innovations": Innovation.objects.count(),
         "adoptions": adoptions["total"],
         "adopters": adoptions["adopters"],
-        "open_barriers": access.visible_barriers(
-            Barrier.objects.filter(status__in=OPEN_STATUSES)
-        ).count(),
+        "open_barriers": access.visible_barriers(Barrier.objects.open()).count(),
     }

@@ -22,7 +22,6 @@ after random changes.
 from dataclasses import dataclass, field
 
 from django.apps import apps as global_apps
-from django.core.exceptions import EmptyResultSet
 from django.db import connection, models, transaction
 from django.db.models import Case, Count, F, IntegerField, Q, Sum, Value, When
 from django.db.models.functions import Coalesce, TruncQuarter
@@ -101,10 +100,10 @@ class Tally:
 
     def refill(self, apps=global_apps):
         """Insert a fresh count of every record, in one statement run by the database."""
-        try:
-            sql, params = self.counted(apps=apps).query.sql_with_params()
-        except EmptyResultSet:
+        counted = sql_of(self.counted(apps=apps))
+        if counted is None:
             return
+        sql, params = counted
         table = self.model(apps)._meta.db_table
         with connection.cursor() as cursor:
             cursor.execute(f"INSERT INTO {table} ({', '.join(self.columns)}) {sql}", params)

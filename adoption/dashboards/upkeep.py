@@ -86,7 +86,7 @@ class FigureUpkeep:
     def apply(self):
         barrier_ids = sorted(self._before.keys() | self._new)
         if barrier_ids:
-            before = _merged([self._before[pk] for pk in barrier_ids if pk in self._before])
+            before = _merged(self._before[pk] for pk in barrier_ids if pk in self._before)
             after = _counted(barrier_ids)
             for tally, old, new in zip(
                 tallies.OF_BARRIERS + tallies.OF_ACTIONS, before, after, strict=True
@@ -103,15 +103,7 @@ class FigureUpkeep:
 
 def _merged(contributions):
     """Several records' contributions added together, tally by tally."""
-    merged = [{} for _ in NO_CONTRIBUTION]
-    for contribution in contributions:
-        for totals, counts in zip(merged, contribution, strict=True):
-            for key, values in counts.items():
-                old = totals.get(key)
-                totals[key] = (
-                    values if old is None else tuple(map(sum, zip(old, values, strict=True)))
-                )
-    return merged
+    return [tallies.added(*counts) for counts in zip(NO_CONTRIBUTION, *contributions, strict=True)]
 
 
 @contextmanager

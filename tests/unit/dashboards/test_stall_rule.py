@@ -173,8 +173,16 @@ def test_explain_stalls_compares_a_stalling_group_with_where_the_innovation_spre
 
     explain_stalls([stalling, spread, other_innovation], counts, names)
 
-    assert stalling.why == over_represented({1: 12, 2: 4}, {1: 5, 2: 40}, names)
-    assert [item.category for item in stalling.why] == ["Savings land elsewhere"]
+    # Here 12 of 16, where it spread 5 of 45; two categories, each count plus a half.
+    (why,) = stalling.why
+    assert (why.category, why.here, why.here_total, why.elsewhere, why.elsewhere_total) == (
+        "Savings land elsewhere",
+        12,
+        16,
+        5,
+        45,
+    )
+    assert why.lift == pytest.approx((12.5 / 17) / (5.5 / 46))
     assert spread.why == [] and other_innovation.why == []
 
 
