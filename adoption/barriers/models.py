@@ -253,8 +253,12 @@ REVIEW_DAYS = {
 }
 
 
-def default_review_date(severity, identified_on):
-    return identified_on + datetime.timedelta(days=REVIEW_DAYS[Severity(severity)])
+def default_review_date(severity, identified_on, *, today=None):
+    """The review falls the severity's days after the barrier was identified, or, for one
+    logged after that date has passed, that many days after today: never in the past."""
+    days = datetime.timedelta(days=REVIEW_DAYS[Severity(severity)])
+    today = today or timezone.localdate()
+    return identified_on + days if identified_on + days >= today else today + days
 
 
 class BarrierStatus(models.TextChoices):

@@ -145,3 +145,18 @@ def test_logging_a_barrier_with_partners_adds_one_history_entry(world):
         world.trust_b.pk
     ]
     assert EnablerAction.objects.count() == 0
+
+
+def test_a_closed_barrier_shows_no_review_date(client, world):
+    from adoption.barriers import services as write
+
+    barrier = write.change_barrier_status(
+        by=world.lead_a,
+        barrier=world.barrier_a,
+        status="resolved",
+        resolved_on=world.barrier_a.identified_on,
+        expected_version=world.barrier_a.version,
+    )
+    page = signed_in(client, world.lead_a).get(f"/barriers/{barrier.public_id}/")
+
+    assert "Next review" not in page.content.decode()

@@ -109,9 +109,22 @@ def test_unknown_action_outcome_rejected():
     [(Severity.CRITICAL, 90), (Severity.HIGH, 90), (Severity.MODERATE, 180), (Severity.LOW, 360)],
 )
 def test_next_review_defaults_by_severity(severity, days):
-    barrier = BarrierFactory(severity=severity, identified_on=datetime.date(2026, 1, 1))
+    identified = datetime.date.today() - datetime.timedelta(days=10)
+    barrier = BarrierFactory(severity=severity, identified_on=identified)
 
-    assert barrier.next_review_on == datetime.date(2026, 1, 1) + datetime.timedelta(days=days)
+    assert barrier.next_review_on == identified + datetime.timedelta(days=days)
+
+
+@pytest.mark.parametrize(
+    ("severity", "days"),
+    [(Severity.CRITICAL, 90), (Severity.MODERATE, 180), (Severity.LOW, 360)],
+)
+def test_next_review_of_a_barrier_logged_late_is_never_in_the_past(severity, days):
+    identified = datetime.date.today() - datetime.timedelta(days=days + 30)
+
+    barrier = BarrierFactory(severity=severity, identified_on=identified)
+
+    assert barrier.next_review_on == datetime.date.today() + datetime.timedelta(days=days)
 
 
 def test_explicit_next_review_kept():
