@@ -194,6 +194,7 @@ KIND_SCHEMAS = {
     "pct": {"type": "number", "format": "double", "nullable": True, "minimum": 0, "maximum": 1},
     "gbp": {"type": "number", "format": "double", "nullable": True},
     "days": {"type": "number", "format": "double", "nullable": True},
+    "number": {"type": "number", "format": "double", "nullable": True},
 }
 KIND_DESCRIPTIONS = {
     "pct": "A fraction from 0 to 1.",

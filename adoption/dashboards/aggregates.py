@@ -171,8 +171,9 @@ class SpreadCell:
     group_label: str
     group_code: str
     verdict: stall_rule.GroupVerdict
-    why: list = field(default_factory=list)  # over-represented barrier categories
+    why: stall_rule.Why | None = None  # for a stalling group: its over-represented barriers
     stages: dict = field(default_factory=dict)  # stage -> adoptions at it
+    first_quarter: object = None  # of the group's first stage change, where its chart is read
 
     @property
     def adopter_share(self):
@@ -203,31 +204,35 @@ def advances(changes, innovations, *, grouping, today=None):
     return series, firsts
 
 
-def spread_matrix(adoptions, *, changes, barriers, grouping="region", today=None):
-    """The innovation × group matrix: adoption share, stalled share and the stall flag, with
-    the over-represented barrier categories of each stalling group. The advances per quarter
-    come from `changes` (rows of `tallies.SPREAD`), read only for groups that may stall
-    (`stall_rule.may_stall`); the barriers from `barriers` (rows of `tallies.BY_INNOVATION`)."""
-    today = today or timezone.localdate()
-    group_field = GROUPINGS[grouping]
-    # Grouped by ids alone (a hash aggregate, no sort of every adoption), then named.
-    rows = list(
-        adoptions.values("innovation_id", group_field)
+def spread_counts(adoptions, *, grouping="region", today=None):
+    """Adoptions counted per innovation and group (organisations, adopters, stalled, each
+    stage), grouped by ids alone (a hash aggregate, no sort of every adoption)."""
+    return list(
+        adoptions.values("innovation_id", GROUPINGS[grouping])
         .annotate(**_adoption_counts(today=today))
         .order_by()
     )
+
+
+def spread_cells(adoptions, *, changes, grouping="region", today=None, charted=()):
+    """One `SpreadCell` per innovation and group, each judged by the stall rule. The advances
+    per quarter come from `changes` (rows of `tallies.SPREAD`), read only for groups that may
+    stall (`stall_rule.may_stall`) and those keyed in `charted` ((innovation, group) pairs
+    whose chart is drawn)."""
+    today = today or timezone.localdate()
+    group_field = GROUPINGS[grouping]
+    rows = spread_counts(adoptions, grouping=grouping, today=today)
     innovation_names = dict(
         Innovation.objects.filter(pk__in={row["innovation_id"] for row in rows}).values_list(
             "pk", "name"
         )
     )
     rows.sort(key=lambda row: innovation_names[row["innovation_id"]])
-    # Advances per quarter matter only where the group may stall at all.
     candidates = {
         (row["innovation_id"], row[group_field])
         for row in rows
         if stall_rule.may_stall(organisations=row["organisations"], stalled=row["stalled"])
-    }
+    } | set(charted)
     series, firsts = advances(
         changes,
         sorted({innovation for innovation, _ in candidates}),
@@ -256,24 +261,68 @@ def spread_matrix(adoptions, *, changes, barriers, grouping="region", today=None
                 group_code=names[row[group_field]][1],
                 verdict=verdict,
                 stages={stage: row[f"stage_{stage}"] for stage in Stage.values},
+                first_quarter=first,
             )
         )
-    if any(cell.verdict.stalling for cell in cells):
-        stall_rule.explain_stalls(
-            cells,
-            _barriers_where_stalling(cells, barriers, grouping=grouping),
-            category_names(),
-        )
     return cells
+
+
+def spread_matrix(
+    adoptions,
+    *,
+    changes,
+    barriers,
+    grouping="region",
+    today=None,
+    national=None,
+    charted=(),
+):
+    """The innovation × group matrix: adoption share, stalled share and the stall flag, with
+    why each stalling group stalls (`stall_rule.explain_stalls`).
+
+    `adoptions`, `changes` (rows of `tallies.SPREAD`) and `barriers` (rows of
+    `tallies.BY_INNOVATION`) are narrowed by the viewer's filters. When those include a place,
+    `national` holds the same three narrowed by every other filter but not by place: the "why"
+    compares a stalling group with the groups where the same innovation spread nationally,
+    whatever places the viewer looks at."""
+    cells = spread_cells(
+        adoptions, changes=changes, grouping=grouping, today=today, charted=charted
+    )
+    stalling = [cell for cell in cells if cell.verdict.stalling]
+    if not stalling:
+        return cells
+    innovations = sorted({cell.innovation_id for cell in stalling})
+    here = barriers_by_group(barriers, innovations, grouping=grouping)
+    if national is None:
+        compared, elsewhere = [c for c in cells if c.innovation_id in innovations], here
+    else:
+        national_adoptions, national_changes, national_barriers = national
+        compared = spread_cells(
+            national_adoptions.filter(innovation_id__in=innovations),
+            changes=national_changes,
+            grouping=grouping,
+            today=today,
+        )
+        elsewhere = barriers_by_group(national_barriers, innovations, grouping=grouping)
+    stall_rule.explain_stalls(stalling, compared, here, elsewhere, category_names())
+    return cells
+
+
+def ranked_flags(cells):
+    """The stalling groups, most organisations stalled first (then the larger stalled share):
+    where acting would move the most organisations."""
+    return sorted(
+        (cell for cell in cells if cell.verdict.stalling),
+        key=lambda c: (-c.verdict.stalled, -c.stalled_share, c.innovation, c.group_label),
+    )
 
 
 # --- why: the barriers counted where spread stalls -----------------------------------------
 
 
-def _barriers_where_stalling(cells, barriers, *, grouping):
-    """{(innovation, group): {category: barriers}} for the innovations stalling somewhere, in
-    one query over `barriers` (rows of `tallies.BY_INNOVATION`)."""
-    innovations = sorted({cell.innovation_id for cell in cells if cell.verdict.stalling})
+def barriers_by_group(barriers, innovations, *, grouping):
+    """{(innovation, group): {category: barriers}} for these innovations, in one query over
+    `barriers` (rows of `tallies.BY_INNOVATION`)."""
     counts = defaultdict(dict)
     for innovation, category, place, n in barriers.sum(
         ["innovation_id", "category_id", PLACE_COLUMNS[grouping]],

@@ -26,10 +26,16 @@ class GroupingForm(forms.Form):
     )
 
 
+# The filters that narrow by place: the stall rule's "why" compares with every place.
+PLACE_FILTERS = ("region", "icb", "org_type", "organisation")
+
+
 class DashboardFilters:
     def __init__(self, request, *, with_grouping=False):
-        data = request.GET
-        access = access_for(request)
+        self._read(request.GET, access_for(request), with_grouping)
+
+    def _read(self, data, access, with_grouping):
+        self.data = data
         self.access = access
         self.adoptions_filter = AdoptionFilter(data, queryset=Adoption.objects.all())
         self.barriers_filter = BarrierFilter(
@@ -49,6 +55,21 @@ class DashboardFilters:
         form = form_class(self.adoptions_filter.data or None)
         form.is_valid()
         return form
+
+    @property
+    def places_filtered(self):
+        """Whether a place filter narrows this view."""
+        return any(self.data.get(name) for name in PLACE_FILTERS)
+
+    def everywhere(self):
+        """The same filters over every place: the viewer's other filters and access still
+        apply."""
+        data = self.data.copy()
+        for name in PLACE_FILTERS:
+            data.pop(name, None)
+        national = DashboardFilters.__new__(DashboardFilters)
+        national._read(data, self.access, self.grouping_form is not None)
+        return national
 
     @property
     def applied(self):

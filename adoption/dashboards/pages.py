@@ -6,11 +6,14 @@ Every table is declared once, below, as a `Layout`: `LAYOUTS` lists each page's 
 API schema describes them from there. Where a figure is tallied, the filters say where its rows
 come from (`DashboardFilters.rows`); the figure is computed the same way either way."""
 
+from django.utils import timezone
+
 from adoption.barriers.models import STAGE_ORDER, Stage
-from adoption.dashboards import aggregates, presenters, tallies
+from adoption.dashboards import aggregates, presenters, stall_rule, tallies
 from adoption.dashboards.cache import cached
 from adoption.dashboards.tables import Column, Compared, EachGroup, Layout, chart
-from adoption.registry.models import Organisation
+from adoption.dashboards.quarters import last_complete_quarter, quarter_label, quarters
+from adoption.registry.models import Organisation, OrganisationType
 
 # How many peers and open barriers the organisation page names.
 LISTED = 50
@@ -53,18 +56,26 @@ MATRIX = Layout(
         ADOPTER_SHARE,
         STALLED,
         STALLED_SHARE,
-        Column("stalling", "Flagged as stalling"),
+        Column("stalling", "Stall verdict"),
         Column("over_represented", "Over-represented barriers"),
     ),
 )
 STALLING = Layout(
     "stalling",
-    "Groups flagged as stalling, most stalled first",
+    "Groups flagged as stalling, most organisations stalled first",
     (
+        Column("rank", "Rank", "int"),
         INNOVATION,
         Compared(),
+        ORGANISATIONS,
+        STALLED,
         STALLED_SHARE,
+        ADOPTERS,
         ADOPTER_SHARE,
+        Column("quarters_stopped", "Quarters since advances stopped", "int"),
+        Column("advances_since", "Advances since", "int"),
+        Column("expected_since", "Expected at the baseline rate", "int"),
+        BARRIERS,
         Column("why", "Stalling because"),
         Column("reasons", "Why it is flagged"),
     ),
@@ -186,30 +197,58 @@ class Page:
         return next((table for table in self.tables if table.name == name), None)
 
 
-def spread(filters):
+# How many flags the Spread page lists before "show all".
+FLAGS_SHOWN = 20
+
+
+def spread(filters, *, every_flag=False):
+    """The Spread page; it lists the first `FLAGS_SHOWN` flags unless `every_flag`."""
+    national = filters.everywhere() if filters.places_filtered else None
     return _spread(
         filters.adoptions,
         grouping=filters.grouping,
         barriers=filters.rows(tallies.BARRIERS),
         changes=filters.rows(tallies.SPREAD),
         by_innovation=filters.rows(tallies.BY_INNOVATION),
+        shown=None if every_flag else FLAGS_SHOWN,
+        **_national_inputs(national),
     )
 
 
+def _national_inputs(national):
+    """The spread matrix's inputs over every place, as separate arguments (so the cache
+    describes each), or none when the view is national already."""
+    if national is None:
+        return {}
+    return {
+        "national_adoptions": national.adoptions,
+        "national_changes": national.rows(tallies.SPREAD),
+        "national_barriers": national.rows(tallies.BY_INNOVATION),
+    }
+
+
+def _national(national_adoptions=None, national_changes=None, national_barriers=None):
+    if national_adoptions is None:
+        return None
+    return national_adoptions, national_changes, national_barriers
+
+
 @cached
-def _spread(adoptions, *, grouping, barriers, changes, by_innovation):
+def _spread(adoptions, *, grouping, barriers, changes, by_innovation, shown, **national):
     """The whole Spread page, cached as one piece rather than figure by figure: compared by
     ICB it draws thousands of cells, and redrawing them costs more than reading them back."""
     figures = aggregates.headline(adoptions, barriers)
     cells = aggregates.spread_matrix(
-        adoptions, changes=changes, barriers=by_innovation, grouping=grouping
+        adoptions,
+        changes=changes,
+        barriers=by_innovation,
+        grouping=grouping,
+        national=_national(**national),
     )
     funnels = aggregates.funnels(cells)
     by = compared(grouping)
-    stalling = sorted(
-        (c for c in cells if c.verdict.stalling),
-        key=lambda c: (-c.stalled_share, c.innovation, c.group_label),
-    )
+    flags = aggregates.ranked_flags(cells)
+    kind = by.label.lower() if grouping != "org_type" else "organisation type"
     tables = [
         FUNNELS.table(
             [
@@ -231,8 +270,10 @@ def _spread(adoptions, *, grouping, barriers, changes, by_innovation):
                     "adopter_share": c.adopter_share,
                     "stalled": c.verdict.stalled,
                     "stalled_share": c.stalled_share,
-                    "stalling": "Yes" if c.verdict.stalling else "No",
-                    "over_represented": "; ".join(item.category for item in c.why),
+                    "stalling": c.verdict.status,
+                    "over_represented": "; ".join(
+                        item.category for item in (c.why.categories if c.why else [])
+                    ),
                 }
                 for c in cells
             ],
@@ -241,20 +282,29 @@ def _spread(adoptions, *, grouping, barriers, changes, by_innovation):
         STALLING.table(
             [
                 {
+                    "rank": rank,
                     "innovation": c.innovation,
                     grouping: c.group_label,
+                    "organisations": c.verdict.organisations,
+                    "stalled": c.verdict.stalled,
                     "stalled_share": c.stalled_share,
+                    "adopters": c.verdict.adopters,
                     "adopter_share": c.adopter_share,
-                    "why": "; ".join(item.sentence() for item in c.why),
+                    "quarters_stopped": c.verdict.stop.quarters,
+                    "advances_since": c.verdict.stop.advances,
+                    "expected_since": round(c.verdict.stop.expected),
+                    "barriers": c.why.barriers,
+                    "why": c.why.sentence(kind),
                     "reasons": "; ".join(c.verdict.reasons),
                 }
-                for c in stalling
+                for rank, c in enumerate(flags, start=1)
             ],
             compared=by,
         ),
     ]
     groups = sorted({(c.group, c.group_label) for c in cells}, key=lambda g: str(g[1]))
     stages = [(s, Stage(s).label) for s in Stage.values]
+    listed = flags if shown is None else flags[:shown]
     return Page(
         "Where spread is stalling",
         tables,
@@ -264,12 +314,170 @@ def _spread(adoptions, *, grouping, barriers, changes, by_innovation):
         stage_order=STAGE_ORDER,
         groups=groups,
         matrix=presenters.matrix_rows(cells, groups) if len(groups) <= MATRIX_GROUPS else None,
-        stalling=stalling,
-        stalling_rows=presenters.stalling_rows(stalling, grouping),
+        flags=len(flags),
+        stalling=listed,
+        flags_listed=len(listed),
+        too_small=sum(1 for c in cells if c.verdict.too_small),
+        min_organisations=stall_rule.MIN_ORGANISATIONS,
+        stalling_rows=presenters.stalling_rows(listed, grouping, kind),
         grouping=grouping,
         group_label=by.label,
         show_matrix=len(groups) <= MATRIX_GROUPS,
     )
+
+
+SPC = Layout(
+    "spc",
+    "Stage advances per quarter, with process limits",
+    (
+        QUARTER,
+        Column("advances", "Advances", "int"),
+        Column("mean", "Mean", "number"),
+        Column("lower", "Lower process limit", "number"),
+        Column("upper", "Upper process limit", "number"),
+        Column("baseline", "In the baseline"),
+        Column("special_cause", "Special cause"),
+    ),
+)
+WHY = Layout(
+    "why",
+    "Barriers by category: here against where it spread",
+    (
+        CATEGORY,
+        Column("here", "Barriers here", "int"),
+        Column("here_share", "Share here", "pct"),
+        Column("elsewhere", "Barriers where it spread", "int"),
+        Column("elsewhere_share", "Share where it spread", "pct"),
+        Column("z", "z-score (weighted log-odds)", "number"),
+        Column("named", "Named as a reason"),
+    ),
+)
+SPECIAL_CAUSES = {
+    stall_rule.LOW: "Concern: fewer advances",
+    stall_rule.HIGH: "Improvement: more advances",
+    None: "",
+}
+
+
+def group_key(grouping, code):
+    """The group a code names (an ODS code, an organisation type or "none" for not recorded),
+    or raise LookupError."""
+    if grouping not in aggregates.GROUPINGS:
+        raise LookupError(grouping)
+    if code == "none":
+        return None
+    if grouping == "org_type":
+        if code not in OrganisationType.values:
+            raise LookupError(code)
+        return code
+    kind = {"region": OrganisationType.REGION, "icb": OrganisationType.ICB}[grouping]
+    return Organisation.objects.values_list("pk", flat=True).get(ods_code=code, org_type=kind)
+
+
+def stall(filters, innovation, grouping, key):
+    """One innovation in one group: the stall rule's verdict in words, the XmR chart of its
+    advances and, when it is flagged, its barriers against where the innovation spread. The
+    group is the place, so place filters do not narrow it; every other filter does."""
+    national = filters.everywhere()
+    cells = aggregates.spread_matrix(
+        national.adoptions.filter(innovation=innovation),
+        changes=national.rows(tallies.SPREAD),
+        barriers=national.rows(tallies.BY_INNOVATION),
+        grouping=grouping,
+        charted={(innovation.pk, key)},
+    )
+    cell = next((c for c in cells if c.group == key), None)
+    by = compared(grouping)
+    kind = by.label.lower() if grouping != "org_type" else "organisation type"
+    tables, charts = [], {}
+    if cell is not None and cell.verdict.chart is not None:
+        tables.append(SPC.table(_spc_rows(cell)))
+        charts["spc"] = _spc_chart(tables[0])
+    if cell is not None and cell.why is not None:
+        tables.append(WHY.table(_why_rows(cell.why)))
+    latest = stall_rule.special_causes(cell.verdict.chart)[-1:] if cell else []
+    return Page(
+        f"{innovation.name} in {cell.group_label if cell else 'this group'}",
+        tables,
+        innovation=innovation,
+        cell=cell,
+        kind=kind,
+        grouping=grouping,
+        reasons=cell.verdict.reasons if cell else [],
+        why_not=stall_rule.why_not(cell.verdict) if cell else [],
+        why=cell.why.sentence(kind) if cell and cell.why else "",
+        variation=latest[0] if latest else None,
+        variation_words=stall_rule.VARIATION[latest[0] if latest else None],
+        charts=charts,
+        min_count=stall_rule.MIN_COUNT,
+        min_z=stall_rule.MIN_Z,
+    )
+
+
+def _spc_rows(cell):
+    chart = cell.verdict.chart
+    causes = stall_rule.special_causes(chart)
+    last = last_complete_quarter(timezone.localdate())
+    labels = [quarter_label(q) for q in quarters(cell.first_quarter, last)]
+    return [
+        {
+            "quarter": label,
+            "advances": point,
+            "mean": chart.mean,
+            "lower": max(chart.lower, 0.0),
+            "upper": chart.upper,
+            "baseline": "Yes" if i in chart.baseline else "No",
+            "special_cause": SPECIAL_CAUSES[cause],
+        }
+        for i, (label, point, cause) in enumerate(zip(labels, chart.points, causes, strict=True))
+    ]
+
+
+# Making Data Count's colours: orange for a concern, blue for an improvement, grey otherwise.
+CAUSE_COLOURS = {
+    SPECIAL_CAUSES[stall_rule.LOW]: "#ED8B00",
+    SPECIAL_CAUSES[stall_rule.HIGH]: "#41B6E6",
+    "": "#768692",
+}
+
+
+def _spc_chart(table):
+    """The XmR chart: advances, points coloured by special cause, with the mean and limits."""
+    drawn = chart(table, kind="line", x="quarter", series=["advances", "mean", "lower", "upper"])
+    advances, mean, lower, upper = drawn["data"]["datasets"]
+    colours = [CAUSE_COLOURS[row["special_cause"]] for row in table.rows]
+    advances |= {
+        "borderColor": "#425563",
+        "pointBackgroundColor": colours,
+        "pointBorderColor": colours,
+        "pointRadius": 5,
+        "pointStyle": "circle",
+    }
+    mean |= {"borderColor": "#212b32", "pointRadius": 0, "borderDash": [], "borderWidth": 1}
+    for limit in (lower, upper):
+        limit |= {"borderColor": "#768692", "pointRadius": 0, "borderDash": [6, 4]}
+    return drawn
+
+
+def _why_rows(why):
+    names = aggregates.category_names()
+    named = {item.category for item in why.categories}
+    scores = why.scores(names)
+    rows = [
+        {
+            "category": names[category],
+            "here": why.here.get(category, 0),
+            "here_share": aggregates.share(why.here.get(category, 0), why.barriers),
+            "elsewhere": why.elsewhere.get(category, 0),
+            "elsewhere_share": aggregates.share(
+                why.elsewhere.get(category, 0), why.spread_barriers
+            ),
+            "z": z,
+            "named": "Yes" if names[category] in named else "No",
+        }
+        for category, z in scores.items()
+    ]
+    return sorted(rows, key=lambda row: (-row["z"], row["category"]))
 
 
 def barriers(filters):

@@ -52,31 +52,27 @@ def funnel_cells(funnel, stages):
     )
 
 
-def stalling_rows(stalling, grouping):
-    """The rows of the "where spread is stalling" table: one per flagged group, with why it
-    stalls and why it is flagged. Compared by ICB there can be hundreds."""
-    innovation_url = reverse("dashboard-innovation", args=[0]).removesuffix("0/")
+def stalling_rows(stalling, grouping, kind):
+    """The rows of the "where spread is stalling" table: one per flagged group, ranked, with why
+    it stalls, why it is flagged and a link to its chart. `kind` names a group in words."""
+    stall_url = reverse("dashboard-stall", args=[0, grouping, "x"]).removesuffix(
+        f"0/{grouping}/x/"
+    )
     rows = []
-    for cell in stalling:
-        link = (
-            f"{innovation_url}{cell.innovation_id}/?group_by={grouping}"
-            f"&amp;{grouping}={escape(cell.group_code)}"
-        )
-        why = (
-            escape("; ".join(item.sentence() for item in cell.why)) + "."
-            if cell.why
-            else "No barrier category stands out: too few barriers are logged here to say why."
-        )
+    for rank, cell in enumerate(stalling, start=1):
+        link = f"{stall_url}{cell.innovation_id}/{grouping}/{escape(cell.group_code or 'none')}/"
         reasons = "".join(
             f"<li>{escape(capfirst(reason))}.</li>" for reason in cell.verdict.reasons
         )
         rows.append(
-            f'<tr><th scope="row"><a href="{link}">{escape(cell.innovation)}</a><br>'
+            f'<tr><td class="sw-numeric">{rank}</td>'
+            f'<th scope="row"><a href="{link}">{escape(cell.innovation)}'
+            f'<span class="nhsuk-u-visually-hidden"> in {escape(cell.group_label)}</span></a><br>'
             f'<span class="nhsuk-body-s">{escape(cell.group_label)}</span></th>'
-            f'<td class="sw-numeric">{pct(cell.stalled_share)}<br><span class="nhsuk-body-s">'
-            f"{grouped(cell.verdict.stalled)} of {grouped(cell.verdict.organisations)}</span></td>"
+            f'<td class="sw-numeric">{grouped(cell.verdict.stalled)}<br><span class="nhsuk-body-s">'
+            f"of {grouped(cell.verdict.organisations)} ({pct(cell.stalled_share)})</span></td>"
             f'<td class="sw-numeric">{pct(cell.adopter_share)}</td>'
-            f"<td>{why}"
+            f"<td>{escape(cell.why.sentence(kind))}"
             '<details class="nhsuk-details nhsuk-u-margin-bottom-0">'
             '<summary class="nhsuk-details__summary"><span class="nhsuk-details__summary-text">'
             'Why it is flagged<span class="nhsuk-u-visually-hidden">: '

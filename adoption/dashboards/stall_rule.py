@@ -1,55 +1,89 @@
 """The rule that flags a group (an innovation in a region, an ICB or an organisation type) as
-stalling. Pure functions over numbers the aggregates module has already counted in the
-database; docs/stall-rule.md explains the rule with a worked example.
+stalling, and the barriers that explain it. Pure functions over numbers the aggregates module
+has already counted in the database; docs/stall-rule.md explains the rule with worked examples.
 
-A group is flagged as stalling when both hold:
+A group is flagged as stalling when all of these hold:
 
-1. at least half of its organisations are stalled (a non-terminal stage unchanged for
-   STALL_DAYS), and
-2. its stage advances per quarter show a downward special cause on an XmR chart (NHS "Making
-   Data Count"): the latest point below the lower process limit, the latest 7 points below the
-   mean, the latest 7 points each lower than the one before, or 2 of the latest 3 points more
-   than two-thirds of the way from the mean to the lower limit; or, for a group where nothing
-   has ever advanced (so there is no process to have limits), 7 quarters of no advances.
+1. it has at least `MIN_ORGANISATIONS` organisations (smaller groups are shown as too few to
+   judge, never flagged on their own);
+2. at least half of its organisations are stalled (a non-terminal stage unchanged for
+   STALL_DAYS);
+3. its stage advances per quarter stopped after an active baseline (`find_stop`): over the
+   latest run of at least `RECENT_QUARTERS` complete quarters, the advances are at most a
+   quarter of what the rate of the quarters before (up to `BASELINE_QUARTERS` of them, with at
+   least `MIN_BASELINE_ADVANCES` advances) would give, and a fall that large would happen by chance with probability under `ALPHA` if the
+   baseline rate had carried on (the recent total tested as a Poisson count).
 
-Adopter share under 16% (Rogers: not yet past the early adopters) is reported alongside.
+The XmR chart of the advances (NHS "Making Data Count") is drawn with its limits fixed on that
+baseline, as Making Data Count does after a known change; its special causes are reported
+alongside. Adopter share under 16% (Rogers: not yet past the early adopters) is reported too.
 
-Why a group stalls: the barrier categories over-represented there compared with the groups
-where the same innovation spread (`explain_stalls`).
+Why a group stalls (`explain_stalls`): the barrier categories over-represented there against the
+same innovation's groups where it spread, ranked by weighted log-odds with an informative
+Dirichlet prior (Monroe, Colaresi and Quinn 2008), named only when the z-score clears
+`MIN_Z`.
 """
 
+import math
 from collections import defaultdict
 from dataclasses import dataclass, field
 
 MR_SCALE = 2.66  # XmR process limits: mean ± 2.66 × mean moving range
-RUN_LENGTH = 7
+RUN_LENGTH = 7  # a run of this many points on one side of the mean, or rising or falling
 TRIAL_BELOW = 12  # fewer points than this and the limits are 'trial'
 STALLED_SHARE_THRESHOLD = 0.5
 EARLY_ADOPTER_SHARE = 0.16
+MIN_ORGANISATIONS = 5  # a group with fewer is too few to judge
+
+RECENT_QUARTERS = 4  # a stop is judged once it has lasted this many complete quarters
+BASELINE_QUARTERS = 12  # at most this many quarters before a stop form its baseline
+MIN_BASELINE_QUARTERS = 4  # and at least this many
+MIN_BASELINE_ADVANCES = 12  # an active baseline: at least this many advances over it
+DROP_RATIO = 0.25  # the recent advances are at most this share of the baseline rate's
+ALPHA = 0.001  # and so few would happen by chance less often than this
+
+
+# --- the XmR chart -----------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
 class XmR:
+    """An XmR chart: the points and process limits computed over `baseline` (the indexes of
+    the points the limits were computed from; all of them unless a stop fixed a baseline)."""
+
     points: tuple
     mean: float
     mean_moving_range: float
     upper: float
     lower: float
     trial: bool
+    baseline: range
 
     @property
     def lower_two_thirds(self):
         """The point two-thirds of the way from the mean down to the lower limit."""
         return self.mean - (self.mean - self.lower) * 2 / 3
 
+    @property
+    def upper_two_thirds(self):
+        return self.mean + (self.upper - self.mean) * 2 / 3
 
-def xmr(points):
-    """Process limits for a series of counts; None for fewer than two points."""
+    @property
+    def fixed(self):
+        """Whether the limits come from a baseline period rather than the whole series."""
+        return len(self.baseline) < len(self.points)
+
+
+def xmr(points, baseline=None):
+    """Process limits for a series of counts, computed over the points at the indexes in
+    `baseline` (default: all); None with fewer than two such points."""
     points = tuple(points)
-    if len(points) < 2:
+    baseline = range(len(points)) if baseline is None else baseline
+    period = [points[i] for i in baseline]
+    if len(period) < 2:
         return None
-    mean = sum(points) / len(points)
-    ranges = [abs(b - a) for a, b in zip(points, points[1:], strict=False)]
+    mean = sum(period) / len(period)
+    ranges = [abs(b - a) for a, b in zip(period, period[1:], strict=False)]
     mean_range = sum(ranges) / len(ranges)
     return XmR(
         points=points,
@@ -58,8 +92,64 @@ def xmr(points):
         upper=mean + MR_SCALE * mean_range,
         # Advances cannot be negative; a limit below zero cannot be crossed.
         lower=mean - MR_SCALE * mean_range,
-        trial=len(points) < TRIAL_BELOW,
+        trial=len(period) < TRIAL_BELOW,
+        baseline=baseline,
     )
+
+
+LOW, HIGH = "low", "high"
+
+
+def special_causes(chart):
+    """For each point, the special cause it is part of: `LOW` (fewer advances: a concern),
+    `HIGH` (more: an improvement) or None (common cause), by the Making Data Count rules: a
+    point outside the limits; a run of `RUN_LENGTH` points on one side of the mean; a run of
+    `RUN_LENGTH` points each lower (or higher) than the one before; 2 of 3 points beyond
+    two-thirds of the way to a limit on the same side."""
+    if chart is None:
+        return []
+    points = chart.points
+    marks = [None] * len(points)
+
+    def mark(indexes, side):
+        for i in indexes:
+            marks[i] = marks[i] or side
+
+    for i, point in enumerate(points):
+        if point < chart.lower:
+            mark([i], LOW)
+        elif point > chart.upper:
+            mark([i], HIGH)
+    for end in range(RUN_LENGTH, len(points) + 1):
+        window = range(end - RUN_LENGTH, end)
+        values = [points[i] for i in window]
+        if all(p < chart.mean for p in values):
+            mark(window, LOW)
+        if all(p > chart.mean for p in values):
+            mark(window, HIGH)
+        pairs = list(zip(values, values[1:], strict=False))
+        if all(b < a for a, b in pairs):
+            mark(window, LOW)
+        if all(b > a for a, b in pairs):
+            mark(window, HIGH)
+    for end in range(3, len(points) + 1):
+        window = range(end - 3, end)
+        if chart.lower < chart.mean:
+            near = [i for i in window if points[i] < chart.lower_two_thirds]
+            if len(near) >= 2:
+                mark(near, LOW)
+        near = [i for i in window if points[i] > chart.upper_two_thirds]
+        if chart.upper > chart.mean and len(near) >= 2:
+            mark(near, HIGH)
+    return marks
+
+
+# Making Data Count's variation icons, in words.
+VARIATION = {
+    LOW: "Special cause variation of a concerning nature: fewer advances than the process gives",
+    HIGH: "Special cause variation of an improving nature: more advances than the process gives",
+    None: "Common cause variation: no signal in the latest quarter",
+}
 
 
 def downward_signals(chart):
@@ -72,20 +162,12 @@ def downward_signals(chart):
             f"the latest quarter ({points[-1]:g} advances) fell below the lower process limit "
             f"({chart.lower:.1f})"
         )
-    if len(points) >= RUN_LENGTH and all(p < chart.mean for p in points[-RUN_LENGTH:]):
+    tail = points[-RUN_LENGTH:]
+    if len(points) >= RUN_LENGTH and all(p < chart.mean for p in tail):
         signals.append(
             f"the last {RUN_LENGTH} quarters were all below the average of "
             f"{chart.mean:.1f} advances a quarter"
         )
-    if (
-        len(points) >= RUN_LENGTH
-        and not any(points[-RUN_LENGTH:])
-        and not any(p < chart.mean for p in points[-RUN_LENGTH:])
-    ):
-        # A process that never moved has no limits to cross; a long run of nothing is itself
-        # the signal.
-        signals.append(f"no organisation advanced a stage in the last {RUN_LENGTH} quarters")
-    tail = points[-RUN_LENGTH:]
     if len(points) >= RUN_LENGTH and all(b < a for a, b in zip(tail, tail[1:], strict=False)):
         signals.append(f"advances fell in each of the last {RUN_LENGTH} quarters")
     if len(points) >= 3 and chart.lower < chart.mean:
@@ -98,6 +180,76 @@ def downward_signals(chart):
     return signals
 
 
+# --- a stop after an active baseline -----------------------------------------------------
+
+
+def poisson_cdf(k, mu):
+    """P(X ≤ k) for X ~ Poisson(mu), summed in log space so a large `mu` does not underflow
+    term by term."""
+    if mu <= 0:
+        return 1.0
+    terms = [i * math.log(mu) - mu - math.lgamma(i + 1) for i in range(int(k) + 1)]
+    top = max(terms)
+    return min(1.0, math.exp(top) * sum(math.exp(t - top) for t in terms))
+
+
+@dataclass(frozen=True)
+class Stop:
+    """Advances stopped from quarter index `start` on, against the rate of `baseline`."""
+
+    start: int
+    baseline: range
+    rate: float  # advances a quarter over the baseline
+    advances: int  # advances since the stop
+    quarters: int  # quarters since the stop
+    p_value: float
+
+    @property
+    def expected(self):
+        return self.rate * self.quarters
+
+    def sentence(self):
+        return (
+            f"{self.advances:g} advances in the last {self.quarters} quarters, against "
+            f"{self.expected:.0f} expected at the rate of the {len(self.baseline)} quarters "
+            f"before ({self.rate:.1f} a quarter); a fall this large happens by chance with "
+            f"probability {_probability(self.p_value)}"
+        )
+
+
+def _probability(p):
+    return "below 1 in a million" if p < 1e-6 else f"{p:.1g}"
+
+
+def find_stop(points):
+    """The most significant stop in a series of advances per quarter (oldest first, ending
+    with the latest complete quarter), or None.
+
+    Every start of a recent run lasting to the end and at least `RECENT_QUARTERS` long is
+    tried, against a baseline of the up to `BASELINE_QUARTERS` quarters before it (at least
+    `MIN_BASELINE_QUARTERS`, with at least `MIN_BASELINE_ADVANCES` advances: active). A start qualifies when the run's advances are
+    at most `DROP_RATIO` of what the baseline rate gives over it and so few would happen by
+    chance with probability under `ALPHA` (a Poisson count at the baseline rate). Of those,
+    the one least likely by chance is the stop: it falls where the fall is."""
+    points = tuple(points)
+    best = None
+    for start in range(MIN_BASELINE_QUARTERS, len(points) - RECENT_QUARTERS + 1):
+        baseline = range(max(0, start - BASELINE_QUARTERS), start)
+        active = sum(points[i] for i in baseline)
+        rate = active / len(baseline)
+        recent = points[start:]
+        observed = sum(recent)
+        if active < MIN_BASELINE_ADVANCES or observed > DROP_RATIO * rate * len(recent):
+            continue
+        p = poisson_cdf(observed, rate * len(recent))
+        if p < ALPHA and (best is None or p < best.p_value):
+            best = Stop(start, baseline, rate, observed, len(recent), p)
+    return best
+
+
+# --- the verdict on one group ------------------------------------------------------------
+
+
 @dataclass
 class GroupVerdict:
     organisations: int
@@ -105,8 +257,11 @@ class GroupVerdict:
     stalled: int
     advances: tuple
     chart: XmR | None
+    stop: Stop | None = None
     signals: list = field(default_factory=list)
     stalling: bool = False
+    # The stall pattern in a group too small to judge: shown as such, never flagged.
+    too_small: bool = False
     reasons: list = field(default_factory=list)
 
     @property
@@ -124,48 +279,94 @@ class GroupVerdict:
         share = self.adopter_share
         return share is not None and share < EARLY_ADOPTER_SHARE
 
+    @property
+    def shows_stall(self):
+        """The stall pattern, judged or not: such a group is no baseline of spread."""
+        return self.stalling or self.too_small
+
+    @property
+    def status(self):
+        if self.stalling:
+            return "Stalling"
+        if self.too_small:
+            return "Too few organisations to judge"
+        return "Not stalling"
+
+
+def why_not(verdict):
+    """Why a group that is not flagged is not, in words."""
+    if verdict.stalling:
+        return []
+    if not verdict.organisations:
+        return ["no organisations are in this group for these filters"]
+    reasons = []
+    if verdict.too_small:
+        reasons.append(
+            f"it shows the stall pattern, but with {verdict.organisations} organisations it "
+            f"is too small to judge (at least {MIN_ORGANISATIONS} are needed)"
+        )
+    if not may_stall(organisations=verdict.organisations, stalled=verdict.stalled):
+        reasons.append(
+            f"{verdict.stalled} of {verdict.organisations} organisations are stalled: fewer "
+            "than half"
+        )
+    if verdict.stop is None:
+        reasons.append(
+            f"its advances have not stopped: no run of the last {RECENT_QUARTERS} or more "
+            "quarters fell to a quarter of the rate before it, beyond what chance gives"
+        )
+    return reasons
+
 
 def may_stall(*, organisations, stalled):
-    """Whether a group can be flagged at all: at least half its organisations stalled. The
-    advances of other groups need not be counted."""
+    """Whether a group can show the stall pattern at all: at least half its organisations
+    stalled. The advances of other groups need not be counted."""
     return bool(organisations) and stalled / organisations >= STALLED_SHARE_THRESHOLD
 
 
 def judge(*, organisations, adopters, stalled, advances):
     """Apply the stall rule to one group's counts and its advances per quarter (oldest first,
     ending with the latest complete quarter)."""
-    chart = xmr(advances)
+    advances = tuple(advances)
+    stop = find_stop(advances)
+    chart = xmr(advances, stop.baseline if stop else None)
     verdict = GroupVerdict(
         organisations=organisations,
         adopters=adopters,
         stalled=stalled,
-        advances=tuple(advances),
+        advances=advances,
         chart=chart,
+        stop=stop,
     )
     if not organisations:
         return verdict
     verdict.signals = downward_signals(chart)
-    share = stalled / organisations
-    if may_stall(organisations=organisations, stalled=stalled) and verdict.signals:
-        verdict.stalling = True
-        verdict.reasons = [
-            f"{stalled} of {organisations} organisations ({share:.0%}) have not moved stage "
-            "for the stall period",
-            *verdict.signals,
-        ]
-        if verdict.before_majority:
-            verdict.reasons.append(
-                f"only {verdict.adopter_share:.0%} have adopted: spread has not crossed from "
-                "the early adopters to the majority (16%)"
-            )
-        if chart.trial:
-            verdict.reasons.append(
-                f"limits are trial: only {len(chart.points)} quarters of history"
-            )
+    if not (may_stall(organisations=organisations, stalled=stalled) and stop):
+        return verdict
+    if organisations < MIN_ORGANISATIONS:
+        verdict.too_small = True
+        return verdict
+    verdict.stalling = True
+    verdict.reasons = [
+        f"{stalled} of {organisations} organisations ({stalled / organisations:.0%}) have not "
+        "moved stage for the stall period",
+        stop.sentence(),
+        *(f"{signal}, against limits fixed on those quarters" for signal in verdict.signals),
+    ]
+    if verdict.before_majority:
+        verdict.reasons.append(
+            f"only {verdict.adopter_share:.0%} have adopted: spread has not crossed from "
+            "the early adopters to the majority (16%)"
+        )
     return verdict
 
 
 # --- why: over-represented barriers ------------------------------------------------------
+
+PRIOR_BARRIERS = 10  # the prior's weight, in barriers, spread by the innovation's own shares
+MIN_Z = 1.96  # a category is named when its z-score is at least this (about 95% confidence)
+MIN_COUNT = 3  # and at least this many of the group's barriers are in it
+MIN_BARRIERS = 5  # fewer barriers logged in a group than this are too few to say why
 
 
 @dataclass(frozen=True)
@@ -175,59 +376,139 @@ class OverRepresented:
     here_total: int
     elsewhere: int
     elsewhere_total: int
-    lift: float
+    z: float
 
     def sentence(self):
         return (
-            f"“{self.category}” is {self.lift:.1f}× as common here ({self.here} of "
-            f"{self.here_total} barriers) as where it spread ({self.elsewhere} of "
-            f"{self.elsewhere_total})"
+            f"“{self.category}”: {self.here} of {self.here_total} barriers here "
+            f"({self.here / self.here_total:.0%}) against {self.elsewhere} of "
+            f"{self.elsewhere_total} where it spread "
+            f"({_share(self.elsewhere, self.elsewhere_total)}); z = {self.z:.1f}"
         )
 
 
-MIN_COUNT = 3
-MIN_LIFT = 1.5
+def _share(part, whole):
+    return f"{part / whole:.0%}" if whole else "none logged"
+
+
+def log_odds_z(here, elsewhere, categories):
+    """{category: z-score} of each category's weighted log-odds ratio, here against elsewhere,
+    with an informative Dirichlet prior (Monroe, Colaresi and Quinn 2008, "Fightin' words"):
+    `PRIOR_BARRIERS` pseudo-barriers spread over `categories` (every category a barrier may
+    have) by their pooled shares, each with one more, so a category seen in neither still has
+    a prior. With a single category there is nothing to compare: every z-score is 0."""
+    if len(categories) < 2:
+        return dict.fromkeys(categories, 0.0)
+    here_total, elsewhere_total = sum(here.values()), sum(elsewhere.values())
+    pooled_total = here_total + elsewhere_total + len(categories)
+    scores = {}
+    for category in categories:
+        y_here, y_else = here.get(category, 0), elsewhere.get(category, 0)
+        prior = PRIOR_BARRIERS * (y_here + y_else + 1) / pooled_total
+        delta = math.log(
+            (y_here + prior) / (here_total + PRIOR_BARRIERS - y_here - prior)
+        ) - math.log((y_else + prior) / (elsewhere_total + PRIOR_BARRIERS - y_else - prior))
+        variance = 1 / (y_here + prior) + 1 / (y_else + prior)
+        scores[category] = delta / math.sqrt(variance)
+    return scores
 
 
 def over_represented(here, elsewhere, names):
-    """Categories whose share of barriers in a stalling group exceeds their share in the groups
-    where the innovation spread, by lift (ratio of shares, with 0.5 added to each count so a
-    category absent elsewhere does not divide by zero). `here` and `elsewhere` map category id
-    to count."""
-    here_total, elsewhere_total = sum(here.values()), sum(elsewhere.values())
-    if not here_total:
+    """The categories over-represented among a stalling group's barriers (`here`) against the
+    groups where the innovation spread (`elsewhere`), each {category id: barriers}: those with
+    at least `MIN_COUNT` barriers here and a z-score of at least `MIN_Z`, highest first."""
+    if sum(here.values()) < MIN_BARRIERS:
         return []
-    found = []
-    categories = len(set(here) | set(elsewhere)) or 1
-    for category, count in here.items():
-        if count < MIN_COUNT:
-            continue
-        other = elsewhere.get(category, 0)
-        lift = ((count + 0.5) / (here_total + 0.5 * categories)) / (
-            (other + 0.5) / (elsewhere_total + 0.5 * categories)
+    scores = log_odds_z(here, elsewhere, sorted(set(names) | set(here) | set(elsewhere)))
+    found = [
+        OverRepresented(
+            names[category],
+            here[category],
+            sum(here.values()),
+            elsewhere.get(category, 0),
+            sum(elsewhere.values()),
+            scores[category],
         )
-        if lift >= MIN_LIFT:
-            found.append(
-                OverRepresented(names[category], count, here_total, other, elsewhere_total, lift)
+        for category in here
+        if here[category] >= MIN_COUNT and scores[category] >= MIN_Z
+    ]
+    return sorted(found, key=lambda item: (-item.z, item.category))
+
+
+@dataclass(frozen=True)
+class Why:
+    """What a stalling group's barriers say: its barriers (`here`) and those of the same
+    innovation's groups where it spread (`elsewhere`), each {category id: barriers}, and the
+    over-represented categories named from them."""
+
+    categories: list  # OverRepresented, strongest first
+    here: dict
+    elsewhere: dict
+    spread_groups: int  # how many groups `elsewhere` counts
+
+    @property
+    def barriers(self):
+        return sum(self.here.values())
+
+    @property
+    def spread_barriers(self):
+        return sum(self.elsewhere.values())
+
+    @property
+    def too_few(self):
+        return self.barriers < MIN_BARRIERS
+
+    def scores(self, categories):
+        """{category id: z-score} of every category seen here or where it spread, among
+        `categories` (every category a barrier may have)."""
+        seen = set(self.here) | set(self.elsewhere)
+        scores = log_odds_z(self.here, self.elsewhere, sorted(seen | set(categories)))
+        return {category: z for category, z in scores.items() if category in seen}
+
+    def sentence(self, kind):
+        """In words; `kind` names a group ('region')."""
+        if self.too_few:
+            return (
+                f"Too few barriers to say why: {self.barriers} logged here (at least "
+                f"{MIN_BARRIERS} are needed)."
             )
-    return sorted(found, key=lambda item: (-item.lift, item.category))
+        if self.spread_groups:
+            plural = "s" if self.spread_groups != 1 else ""
+            compared = (
+                f"Compared with the {self.spread_groups} {kind}{plural} where it spread, "
+                f"nationally ({self.spread_barriers} barriers)"
+            )
+        else:
+            compared = f"With no {kind} where it spread to compare with"
+        if not self.categories:
+            return (
+                f"{compared}, no barrier category stands out among the {self.barriers} "
+                f"barriers logged here (none reaches z = {MIN_Z})."
+            )
+        listed = "; ".join(item.sentence() for item in self.categories)
+        return f"{compared}, over-represented here: {listed}."
 
 
-def explain_stalls(cells, counts, names):
-    """Attach to every stalling cell (an innovation in a group, with its verdict) the barrier
-    categories over-represented there against the groups where the same innovation spread.
-    `counts` maps (innovation, group) to {category id: barriers}; `names` maps category id to
-    name."""
+def explain_stalls(stalling, national, here, elsewhere, names):
+    """Attach to every stalling cell (`stalling`: cells with a verdict) its `Why`: its barriers
+    (`here`) against those of the same innovation's other groups where it spread, among the
+    `national` cells (the same innovations over every place, whatever places the viewer
+    filtered to) and counted in `elsewhere`. Both map (innovation, group) to {category id:
+    barriers}; `names` maps category id to name."""
     spread_groups = defaultdict(list)
-    for cell in cells:
-        if not cell.verdict.stalling:
+    for cell in national:
+        if not cell.verdict.shows_stall:
             spread_groups[cell.innovation_id].append(cell.group)
-    for cell in cells:
-        if not cell.verdict.stalling:
-            continue
-        elsewhere = defaultdict(int)
-        for group in spread_groups[cell.innovation_id]:
-            for category, n in counts.get((cell.innovation_id, group), {}).items():
-                elsewhere[category] += n
-        here = counts.get((cell.innovation_id, cell.group), {})
-        cell.why = over_represented(here, elsewhere, names)
+    for cell in stalling:
+        groups = [g for g in spread_groups[cell.innovation_id] if g != cell.group]
+        baseline = defaultdict(int)
+        for group in groups:
+            for category, n in elsewhere.get((cell.innovation_id, group), {}).items():
+                baseline[category] += n
+        own = here.get((cell.innovation_id, cell.group), {})
+        cell.why = Why(
+            categories=over_represented(own, baseline, names),
+            here=dict(own),
+            elsewhere=dict(baseline),
+            spread_groups=len(groups),
+        )

@@ -16,10 +16,10 @@ from adoption.core.csv_export import BOM, cell
 class Column:
     key: str
     label: str
-    kind: str = "text"  # text, int, pct, gbp, days
+    kind: str = "text"  # text, int, pct, gbp, days, number (one decimal place)
 
 
-KINDS = ["text", "int", "pct", "gbp", "days"]
+KINDS = ["text", "int", "pct", "gbp", "days", "number"]
 
 
 @dataclass(frozen=True)
@@ -81,6 +81,8 @@ def csv_value(value, kind):
         return f"{float(value):.0f}"
     if kind == "int":
         return str(value)
+    if kind == "number":
+        return f"{float(value):.1f}"
     return cell(value)
 
 

@@ -4,6 +4,11 @@ from adoption.dashboards import views
 
 urlpatterns = [
     path("dashboard/", views.spread, name="dashboard-spread"),
+    path(
+        "dashboard/spread/<int:innovation>/<str:grouping>/<str:code>/",
+        views.stall,
+        name="dashboard-stall",
+    ),
     path("dashboard/barriers/", views.barriers, name="dashboard-barriers"),
     path("dashboard/savings/", views.savings, name="dashboard-savings"),
     path("dashboard/what-worked/", views.what_worked, name="dashboard-what-worked"),

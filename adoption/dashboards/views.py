@@ -58,7 +58,21 @@ def _render(request, template, filters, page):
 @require_safe
 def spread(request):
     filters = DashboardFilters(request, with_grouping=True)
-    return _render(request, "dashboards/spread.html", filters, pages.spread(filters))
+    page = pages.spread(filters, every_flag=request.GET.get("flags") == "all")
+    return _render(request, "dashboards/spread.html", filters, page)
+
+
+@require_safe
+def stall(request, innovation, grouping, code):
+    """One innovation in one group: why it is (or is not) flagged, with its XmR chart."""
+    innovation = get_object_or_404(Innovation, pk=innovation)
+    try:
+        key = pages.group_key(grouping, code)
+    except (LookupError, Organisation.DoesNotExist):
+        raise Http404("No such group.") from None
+    filters = DashboardFilters(request)
+    page = pages.stall(filters, innovation, grouping, key)
+    return _render(request, "dashboards/stall.html", filters, page)
 
 
 @require_safe

@@ -21,12 +21,13 @@
     if (!source) return;
     var spec = JSON.parse(source.textContent);
     spec.data.datasets.forEach(function (dataset, i) {
-      var colour = colours[i % colours.length];
+      // A dataset may bring its own look (an SPC chart colours its points by special cause).
+      var colour = dataset.borderColor || colours[i % colours.length];
       dataset.borderColor = colour;
-      dataset.backgroundColor = spec.type === "line" ? colour : colour + "CC";
-      dataset.borderDash = spec.type === "line" ? dashes[i % dashes.length] : [];
-      dataset.pointStyle = points[i % points.length];
-      dataset.borderWidth = 2;
+      dataset.backgroundColor = dataset.backgroundColor || (spec.type === "line" ? colour : colour + "CC");
+      dataset.borderDash = dataset.borderDash || (spec.type === "line" ? dashes[i % dashes.length] : []);
+      dataset.pointStyle = dataset.pointStyle || points[i % points.length];
+      dataset.borderWidth = dataset.borderWidth || 2;
     });
     var suffix = spec.percent ? "%" : "";
     new Chart(canvas, {

@@ -28,6 +28,8 @@ def fmt(value, kind="int"):
         return grouped(round(float(value)))
     if kind == "int":
         return grouped(int(value))
+    if kind == "number":
+        return f"{float(value):,.1f}"
     return value
 
 

@@ -1,14 +1,28 @@
+import math
+import random
 from types import SimpleNamespace
 
 import pytest
+from scipy import stats
 
 from adoption.dashboards.stall_rule import (
+    HIGH,
+    LOW,
+    MIN_BARRIERS,
+    Why,
     downward_signals,
     explain_stalls,
+    find_stop,
     judge,
+    log_odds_z,
     over_represented,
+    poisson_cdf,
+    special_causes,
+    why_not,
     xmr,
 )
+
+# --- the XmR chart -------------------------------------------------------------------------
 
 
 def test_xmr_limits_computed_as_making_data_count_defines_them():
@@ -20,6 +34,14 @@ def test_xmr_limits_computed_as_making_data_count_defines_them():
     assert chart.upper == pytest.approx(17.315)
     assert chart.lower == pytest.approx(2.685)
     assert chart.trial is True
+    assert not chart.fixed
+
+
+def test_xmr_limits_fixed_on_a_baseline_ignore_the_points_after_it():
+    chart = xmr([10, 12, 8, 11, 9, 0, 0, 0], baseline=range(5))
+
+    assert (chart.mean, chart.mean_moving_range) == (10, 2.75)
+    assert chart.fixed and len(chart.points) == 8
 
 
 def test_xmr_needs_two_points_and_is_trial_below_twelve():
@@ -73,39 +95,145 @@ def test_a_steady_process_has_no_signal():
     assert downward_signals(xmr([10, 11, 9, 10, 11, 9, 10, 11, 9, 10])) == []
 
 
-def test_never_moving_group_signals_after_seven_quarters_of_nothing():
-    assert downward_signals(xmr([0] * 7))
-    assert not downward_signals(xmr([0] * 6))
+def test_special_causes_mark_each_point_as_making_data_count_colours_it():
+    # Limits fixed on the first 8 quarters (mean 10, mean moving range 1): 7.34 to 12.66.
+    series = [10, 11, 10, 9, 10, 11, 10, 9, 20, 10, 0]
+    marks = special_causes(xmr(series, baseline=range(8)))
+
+    assert marks[8] == HIGH  # above the upper limit: an improvement
+    assert marks[10] == LOW  # below the lower limit: a concern
+    assert marks[:8] == [None] * 8 and marks[9] is None
 
 
-def falling():
-    return [20, 22, 21, 23, 20, 22, 9, 10, 8, 9, 10, 9, 8]
+def test_special_causes_mark_a_run_on_one_side_of_the_mean():
+    series = [10, 11, 9, 10, 11, 9, 10, 8, 8, 8, 8, 8, 8, 8]
+    marks = special_causes(xmr(series, baseline=range(7)))
+
+    assert marks[7:] == [LOW] * 7
+    assert marks[:7] == [None] * 7
 
 
-def test_group_flagged_when_half_stalled_and_advances_fall():
-    verdict = judge(organisations=10, adopters=1, stalled=5, advances=falling())
+# --- a stop after an active baseline -----------------------------------------------------
 
-    assert verdict.stalling
+
+@pytest.mark.parametrize(("k", "mu"), [(0, 40), (3, 12.5), (10, 10), (0, 0.3), (25, 400)])
+def test_poisson_cdf_agrees_with_scipy(k, mu):
+    assert poisson_cdf(k, mu) == pytest.approx(stats.poisson.cdf(k, mu), rel=1e-9, abs=1e-300)
+
+
+def active(quarters, rate=10):
+    return [rate + (i % 3) - 1 for i in range(quarters)]  # 9, 10, 11, …
+
+
+@pytest.mark.parametrize("age", [4, 5, 8, 12, 20])
+def test_a_stop_after_an_active_baseline_is_found_at_any_age(age):
+    stop = find_stop([*active(12), *[0] * age])
+
+    assert stop is not None
+    assert (stop.start, stop.quarters, stop.advances) == (12, age, 0)
+    assert stop.rate == pytest.approx(10)
+    assert stop.p_value == pytest.approx(math.exp(-10 * age))
+
+
+def test_a_stop_is_not_called_before_four_complete_quarters():
+    assert find_stop([*active(12), 0, 0, 0]) is None
+
+
+def test_a_slow_stop_is_found_when_chance_cannot_explain_it():
+    # One or two advances a quarter for three years (16), then nothing for a year and a half.
+    series = [1, 2, 1, 1, 2, 1, 1, 2, 1, 1, 2, 1, 0, 0, 0, 0, 0, 0]
+
+    stop = find_stop(series)
+
+    assert stop.start == 12 and stop.quarters == 6
+    # Expected 1.33 × 6 = 8 at the baseline rate; none is that rare by chance.
+    assert stop.p_value == pytest.approx(math.exp(-8))
+
+
+@pytest.mark.parametrize(
+    ("shape", "series"),
+    [
+        ("slow but steady", [1, 0, 1, 1, 0, 2, 1, 0, 1, 1, 0, 1, 1, 0, 0, 1, 0]),
+        ("late launch", [0, 0, 0, 0, 0, 0, 0, 0, 1, 3, 5, 8]),
+        ("dip that recovered", [8, 9, 10, 9, 0, 0, 0, 9, 10, 8, 9, 10]),
+        ("a slowdown, not a stop", [*active(12), 5, 4, 6, 5, 4]),
+        ("never started", [0] * 20),
+        ("too little history", [10, 10, 10, 0, 0, 0, 0]),
+    ],
+)
+def test_decoys_have_no_stop(shape, series):
+    assert find_stop(series) is None, shape
+
+
+def test_steady_noisy_groups_are_almost_never_taken_for_a_stop():
+    # Advances at a steady rate, from half an advance a quarter to 20, for 2 to 10 years.
+    rng = random.Random(20261129)
+    flagged = 0
+    for _ in range(3000):
+        rate = rng.choice([0.5, 1, 1.5, 2, 5, 10, 20])
+        series = [stats.poisson.ppf(rng.random(), rate) for _ in range(rng.randint(8, 40))]
+        flagged += find_stop(series) is not None
+    assert flagged <= 3000 * 0.01
+
+
+def test_a_baseline_too_quiet_to_call_active_has_no_stop():
+    # 11 advances over 12 quarters, then none for 8: no active baseline to stop from.
+    assert find_stop([1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, *[0] * 8]) is None
+
+
+# --- the verdict on one group ------------------------------------------------------------
+
+
+def stopped():
+    return [*active(12), 0, 0, 0, 0, 0]
+
+
+def test_group_flagged_when_half_stalled_and_advances_stopped():
+    verdict = judge(organisations=10, adopters=1, stalled=5, advances=stopped())
+
+    assert verdict.stalling and verdict.status == "Stalling"
     assert verdict.reasons[0].startswith("5 of 10 organisations (50%)")
+    assert verdict.reasons[1].startswith(
+        "0 advances in the last 5 quarters, against 50 expected at the rate of the 12 "
+        "quarters before (10.0 a quarter)"
+    )
     assert any("early adopters" in reason for reason in verdict.reasons)
+    # The chart's limits are fixed on the baseline, so the stop itself cannot widen them.
+    assert verdict.chart.baseline == range(12)
+    assert any("below the lower process limit" in reason for reason in verdict.reasons)
 
 
 def test_group_not_flagged_below_half_stalled():
-    assert not judge(organisations=10, adopters=1, stalled=4, advances=falling()).stalling
+    verdict = judge(organisations=10, adopters=1, stalled=4, advances=stopped())
+
+    assert not verdict.stalling
+    assert why_not(verdict) == ["4 of 10 organisations are stalled: fewer than half"]
 
 
-def test_group_not_flagged_without_a_downward_signal():
+def test_group_not_flagged_without_a_stop():
     steady = [10, 11, 9, 10, 11, 9, 10, 11, 9, 10]
 
-    assert not judge(organisations=10, adopters=1, stalled=9, advances=steady).stalling
+    verdict = judge(organisations=10, adopters=1, stalled=9, advances=steady)
+
+    assert not verdict.stalling
+    assert "its advances have not stopped" in why_not(verdict)[0]
+
+
+def test_a_group_too_small_to_judge_is_shown_as_such_never_flagged():
+    verdict = judge(organisations=4, adopters=0, stalled=4, advances=stopped())
+
+    assert not verdict.stalling
+    assert verdict.too_small and verdict.shows_stall
+    assert verdict.status == "Too few organisations to judge"
+    assert "too small to judge (at least 5 are needed)" in why_not(verdict)[0]
 
 
 @pytest.mark.parametrize(
     ("case", "organisations", "adopters", "stalled", "advances"),
     [
         ("no organisations in scope", 0, 0, 0, []),
-        ("everything embedded", 10, 10, 0, falling()),
-        ("everything declined", 10, 0, 0, falling()),
+        ("everything embedded", 10, 10, 0, stopped()),
+        ("everything declined", 10, 0, 0, stopped()),
         ("one quarter of history", 10, 0, 10, [4]),
         ("no history at all", 10, 0, 10, []),
     ],
@@ -115,80 +243,115 @@ def test_edge_cases_are_not_flagged(case, organisations, adopters, stalled, adva
         organisations=organisations, adopters=adopters, stalled=stalled, advances=advances
     )
 
-    assert not verdict.stalling, case
+    assert not verdict.stalling and not verdict.too_small, case
 
 
-def test_trial_limits_are_said():
-    verdict = judge(organisations=4, adopters=0, stalled=4, advances=[5, 6, 0, 0, 0, 0, 0, 0, 0])
-
-    assert verdict.stalling
-    assert any("limits are trial" in reason for reason in verdict.reasons)
+# --- why: over-represented barriers ------------------------------------------------------
 
 
-def test_over_represented_categories_ranked_by_lift_with_counts():
+def test_log_odds_z_follows_monroe_colaresi_and_quinn():
+    here, elsewhere = {1: 12, 2: 4}, {1: 5, 2: 40}
+
+    z = log_odds_z(here, elsewhere, [1, 2])
+
+    # Prior: 10 pseudo-barriers by pooled shares, each category with one more: (17+1)/63.
+    prior = 10 * 18 / 63
+    delta = math.log((12 + prior) / (16 + 10 - 12 - prior)) - math.log(
+        (5 + prior) / (45 + 10 - 5 - prior)
+    )
+    assert z[1] == pytest.approx(delta / math.sqrt(1 / (12 + prior) + 1 / (5 + prior)))
+    assert z[2] < 0  # under-represented here
+
+
+def test_over_represented_categories_ranked_by_z_with_counts():
     names = {1: "Savings land elsewhere", 2: "Workforce capacity", 3: "Procurement"}
     here = {1: 12, 2: 4, 3: 2}
     elsewhere = {1: 5, 2: 40, 3: 15}
 
     found = over_represented(here, elsewhere, names)
 
-    # Lift with 0.5 added to each count (3 categories): (12.5 / 19.5) / (5.5 / 61.5)
     assert [item.category for item in found] == ["Savings land elsewhere"]
-    assert found[0].lift == pytest.approx((12.5 / 19.5) / (5.5 / 61.5))
+    assert found[0].z == pytest.approx(log_odds_z(here, elsewhere, [1, 2, 3])[1])
     assert (found[0].here, found[0].here_total, found[0].elsewhere, found[0].elsewhere_total) == (
         12,
         18,
         5,
         60,
     )
-    assert "12 of 18" in found[0].sentence() and "5 of 60" in found[0].sentence()
+    assert (
+        found[0]
+        .sentence()
+        .startswith(
+            "“Savings land elsewhere”: 12 of 18 barriers here (67%) against 5 of 60 where it "
+            "spread (8%); z = "
+        )
+    )
 
 
-def test_rare_categories_are_not_named():
-    assert over_represented({1: 2}, {1: 0, 2: 50}, {1: "a", 2: "b"}) == []
+def test_a_share_no_larger_than_chance_gives_is_not_named():
+    # 3 of 6 here against 40 of 100 where it spread: a larger share, but not beyond chance.
+    assert over_represented({1: 3, 2: 3}, {1: 40, 2: 60}, {1: "a", 2: "b"}) == []
 
 
-def cell(innovation, group, *, stalling):
+def test_rare_categories_and_thin_groups_are_not_named():
+    assert over_represented({1: 2, 2: 5}, {1: 0, 2: 50}, {1: "a", 2: "b"}) == []
+    assert over_represented({1: MIN_BARRIERS - 1}, {2: 50}, {1: "a", 2: "b"}) == []
+
+
+def cell(innovation, group, *, stalling=False, too_small=False):
     return SimpleNamespace(
         innovation_id=innovation,
         group=group,
-        verdict=SimpleNamespace(stalling=stalling),
-        why=[],
+        verdict=SimpleNamespace(stalling=stalling, shows_stall=stalling or too_small),
+        why=None,
     )
 
 
-def test_explain_stalls_compares_a_stalling_group_with_where_the_innovation_spread():
+def test_explain_stalls_compares_with_where_the_innovation_spread_nationally():
     names = {1: "Savings land elsewhere", 2: "Workforce capacity"}
-    stalling, spread, other_innovation = (
-        cell(7, "north", stalling=True),
-        cell(7, "south", stalling=False),
-        cell(8, "east", stalling=False),
-    )
-    counts = {
-        (7, "north"): {1: 12, 2: 4},
-        (7, "south"): {1: 5, 2: 40},
-        # Another innovation's barriers are no part of the comparison.
-        (8, "east"): {1: 0, 2: 900},
+    stalling = cell(7, "north", stalling=True)
+    national = [
+        stalling,
+        cell(7, "south"),
+        cell(7, "west"),
+        # A group too small to judge but showing the stall is no baseline of spread.
+        cell(7, "east", too_small=True),
+        # Nor is another innovation.
+        cell(8, "south"),
+    ]
+    here = {(7, "north"): {1: 12, 2: 4}}
+    elsewhere = {
+        (7, "north"): {1: 1, 2: 1},  # the viewer's filters decide the group's own counts
+        (7, "south"): {1: 3, 2: 25},
+        (7, "west"): {1: 2, 2: 15},
+        (7, "east"): {1: 30},
+        (8, "south"): {2: 900},
     }
 
-    explain_stalls([stalling, spread, other_innovation], counts, names)
+    explain_stalls([stalling], national, here, elsewhere, names)
 
-    # Here 12 of 16, where it spread 5 of 45; two categories, each count plus a half.
-    (why,) = stalling.why
-    assert (why.category, why.here, why.here_total, why.elsewhere, why.elsewhere_total) == (
-        "Savings land elsewhere",
-        12,
-        16,
-        5,
-        45,
+    why = stalling.why
+    assert (why.here, why.elsewhere, why.spread_groups) == ({1: 12, 2: 4}, {1: 5, 2: 40}, 2)
+    assert [item.category for item in why.categories] == ["Savings land elsewhere"]
+    assert why.sentence("region").startswith(
+        "Compared with the 2 regions where it spread, nationally (45 barriers), "
+        "over-represented here: “Savings land elsewhere”: 12 of 16"
     )
-    assert why.lift == pytest.approx((12.5 / 17) / (5.5 / 46))
-    assert spread.why == [] and other_innovation.why == []
 
 
-def test_explain_stalls_without_barriers_names_nothing():
-    stalling = cell(7, "north", stalling=True)
+def test_a_why_says_when_there_are_too_few_barriers_and_when_nothing_stands_out():
+    too_few = Why(categories=[], here={1: 2}, elsewhere={1: 9}, spread_groups=3)
+    nothing = Why(categories=[], here={1: 6, 2: 6}, elsewhere={1: 50, 2: 50}, spread_groups=3)
 
-    explain_stalls([stalling, cell(7, "south", stalling=False)], {}, {})
+    assert too_few.sentence("ICB") == (
+        "Too few barriers to say why: 2 logged here (at least 5 are needed)."
+    )
+    assert nothing.sentence("ICB") == (
+        "Compared with the 3 ICBs where it spread, nationally (100 barriers), no barrier "
+        "category stands out among the 12 barriers logged here (none reaches z = 1.96)."
+    )
 
-    assert stalling.why == []
+
+def test_one_category_alone_has_nothing_to_compare():
+    assert log_odds_z({1: 8}, {1: 8}, [1]) == {1: 0.0}
+    assert over_represented({1: 8}, {1: 8}, {1: "a"}) == []
