@@ -11,8 +11,8 @@ from django.utils import timezone
 from adoption.barriers.models import STAGE_ORDER, Stage
 from adoption.dashboards import aggregates, presenters, stall_rule, tallies
 from adoption.dashboards.cache import cached
-from adoption.dashboards.tables import Column, Compared, EachGroup, Layout, chart
 from adoption.dashboards.quarters import last_complete_quarter, quarter_label, quarters
+from adoption.dashboards.tables import Column, Compared, EachGroup, Layout, chart
 from adoption.registry.models import Organisation, OrganisationType
 
 # How many peers and open barriers the organisation page names.

@@ -69,7 +69,8 @@ def stalling_rows(stalling, grouping, kind):
             f'<th scope="row"><a href="{link}">{escape(cell.innovation)}'
             f'<span class="nhsuk-u-visually-hidden"> in {escape(cell.group_label)}</span></a><br>'
             f'<span class="nhsuk-body-s">{escape(cell.group_label)}</span></th>'
-            f'<td class="sw-numeric">{grouped(cell.verdict.stalled)}<br><span class="nhsuk-body-s">'
+            f'<td class="sw-numeric">{grouped(cell.verdict.stalled)}<br>'
+            '<span class="nhsuk-body-s">'
             f"of {grouped(cell.verdict.organisations)} ({pct(cell.stalled_share)})</span></td>"
             f'<td class="sw-numeric">{pct(cell.adopter_share)}</td>'
             f"<td>{escape(cell.why.sentence(kind))}"

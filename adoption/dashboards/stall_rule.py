@@ -11,8 +11,9 @@ A group is flagged as stalling when all of these hold:
 3. its stage advances per quarter stopped after an active baseline (`find_stop`): over the
    latest run of at least `RECENT_QUARTERS` complete quarters, the advances are at most a
    quarter of what the rate of the quarters before (up to `BASELINE_QUARTERS` of them, with at
-   least `MIN_BASELINE_ADVANCES` advances) would give, and a fall that large would happen by chance with probability under `ALPHA` if the
-   baseline rate had carried on (the recent total tested as a Poisson count).
+   least `MIN_BASELINE_ADVANCES` advances) would give, and a fall that large would happen by
+   chance with probability under `ALPHA` if the baseline rate had carried on (the recent total
+   tested as a Poisson count).
 
 The XmR chart of the advances (NHS "Making Data Count") is drawn with its limits fixed on that
 baseline, as Making Data Count does after a known change; its special causes are reported
@@ -227,10 +228,11 @@ def find_stop(points):
 
     Every start of a recent run lasting to the end and at least `RECENT_QUARTERS` long is
     tried, against a baseline of the up to `BASELINE_QUARTERS` quarters before it (at least
-    `MIN_BASELINE_QUARTERS`, with at least `MIN_BASELINE_ADVANCES` advances: active). A start qualifies when the run's advances are
-    at most `DROP_RATIO` of what the baseline rate gives over it and so few would happen by
-    chance with probability under `ALPHA` (a Poisson count at the baseline rate). Of those,
-    the one least likely by chance is the stop: it falls where the fall is."""
+    `MIN_BASELINE_QUARTERS`, with at least `MIN_BASELINE_ADVANCES` advances: active). A start
+    qualifies when the run's advances are at most `DROP_RATIO` of what the baseline rate gives
+    over it and so few would happen by chance with probability under `ALPHA` (a Poisson count
+    at the baseline rate). Of those, the one least likely by chance is the stop: it falls where
+    the fall is."""
     points = tuple(points)
     best = None
     for start in range(MIN_BASELINE_QUARTERS, len(points) - RECENT_QUARTERS + 1):
