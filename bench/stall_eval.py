@@ -8,7 +8,8 @@ Every innovation × region group follows one shape, organisation by organisation
 quarter:
 
 - **stall**: advancing briskly for 5 to 10 quarters from its launch, then nothing from a stop
-  4 to 20 complete quarters ago, before most organisations have adopted; its barriers cluster in the innovation's characteristic category;
+  4 to 20 complete quarters ago, before most organisations have adopted; its barriers cluster
+  in the innovation's characteristic category;
 - **spreading**: advancing steadily to the present;
 - **saturated**: advancing fast until nearly every organisation has embedded it;
 - **slow but steady**: about one advance in 30 organisation-quarters, to the present;
@@ -315,7 +316,7 @@ def evaluate(world, user):
     # By region, unfiltered, then each region's own filter.
     found, _ = flags(user, {"group_by": "region"})
     filtered = {}
-    for region, code in world.region_codes.items():
+    for code in world.region_codes.values():
         found_here, _ = flags(user, {"group_by": "region", "region": code})
         filtered.update(found_here)
     result["region"] = _score(found, planted_regions, world, filtered)
