@@ -219,7 +219,7 @@ class Stop:
 
 
 def _probability(p):
-    return "below 1 in a million" if p < 1e-6 else f"{p:.1g}"
+    return "below 1 in a million" if p < 1e-6 else f"about 1 in {round(1 / p):,}"
 
 
 def find_stop(points):
@@ -353,8 +353,12 @@ def judge(*, organisations, adopters, stalled, advances):
         f"{stalled} of {organisations} organisations ({stalled / organisations:.0%}) have not "
         "moved stage for the stall period",
         stop.sentence(),
-        *(f"{signal}, against limits fixed on those quarters" for signal in verdict.signals),
     ]
+    if verdict.signals:
+        verdict.reasons.append(
+            f"on the XmR chart, with its limits fixed on those {len(stop.baseline)} quarters: "
+            + "; ".join(verdict.signals)
+        )
     if verdict.before_majority:
         verdict.reasons.append(
             f"only {verdict.adopter_share:.0%} have adopted: spread has not crossed from "

@@ -200,7 +200,10 @@ def test_group_flagged_when_half_stalled_and_advances_stopped():
     assert any("early adopters" in reason for reason in verdict.reasons)
     # The chart's limits are fixed on the baseline, so the stop itself cannot widen them.
     assert verdict.chart.baseline == range(12)
-    assert any("below the lower process limit" in reason for reason in verdict.reasons)
+    assert verdict.reasons[2].startswith(
+        "on the XmR chart, with its limits fixed on those 12 quarters: the latest quarter "
+        "(0 advances) fell below the lower process limit"
+    )
 
 
 def test_group_not_flagged_below_half_stalled():
