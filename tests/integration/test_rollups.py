@@ -123,7 +123,7 @@ def test_spread_from_rollup_equals_spread_from_stage_changes(grouping):
                 c.group,
                 c.verdict.advances,
                 c.verdict.stalling,
-                [w.category for w in c.why],
+                [w.category for w in c.why.categories] if c.why else [],
             )
             for c in cells
         ]
