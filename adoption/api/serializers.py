@@ -163,6 +163,11 @@ class ColumnSerializer(serializers.Serializer):
         choices=KINDS,
         help_text="pct is a fraction from 0 to 1; gbp is pounds a year.",
     )
+    missing = serializers.CharField(
+        allow_null=True,
+        help_text="What an empty (null) value in this column means, where it means more than "
+        "no data: e.g. 'Not reached' for a median that fewer than half have reached.",
+    )
 
 
 class TableSerializer(serializers.Serializer):
@@ -226,14 +231,13 @@ def _row_schema(layout):
                 "code, or an organisation type) and labelled with its name.",
             }
         else:
+            described = [KIND_DESCRIPTIONS.get(column.kind)]
+            if column.missing:
+                described.append(f"Null: {column.missing.lower()}.")
             properties[column.key] = {
                 **KIND_SCHEMAS[column.kind],
                 "title": column.label,
-                **(
-                    {"description": KIND_DESCRIPTIONS[column.kind]}
-                    if column.kind in KIND_DESCRIPTIONS
-                    else {}
-                ),
+                **({"description": " ".join(filter(None, described))} if any(described) else {}),
             }
             required.append(column.key)
     schema = {"type": "object", "properties": properties, "required": required}

@@ -1,6 +1,7 @@
 """Page-level reads for leads' pages and the barrier register. Each answers in a fixed number
 of queries, whatever the size of the data."""
 
+from collections import Counter
 from dataclasses import dataclass
 
 from django.db.models import (
@@ -11,6 +12,7 @@ from django.db.models import (
     OuterRef,
     Prefetch,
     Subquery,
+    Value,
 )
 from django.db.models.functions import Coalesce
 from django.http import Http404
@@ -26,6 +28,8 @@ from adoption.barriers.models import (
     EnablerAction,
 )
 from adoption.core.csv_export import database_values
+from adoption.dashboards.estimates import Survival, kaplan_meier
+from adoption.dashboards.sql import DaysBetween
 from adoption.registry.models import Organisation
 
 WHO_HAS_SOLVED_LIMIT = 10
@@ -267,6 +271,16 @@ def display_value(field, value, names):
     return value
 
 
+def _same_kind_elsewhere(access, barrier):
+    """The barriers of the same category for the same innovation at other organisations that
+    the user may see (confidential ones of other organisations only if the user may)."""
+    return access.visible_barriers(
+        Barrier.objects.filter(
+            innovation_id=barrier.innovation_id, category_id=barrier.category_id
+        ).exclude(organisation_id=barrier.organisation_id)
+    )
+
+
 def who_has_solved(access, barrier):
     """Organisations that resolved a barrier of the same category for the same innovation,
     with the enabler that worked and how long it took, quickest first. Confidential barriers
@@ -275,13 +289,8 @@ def who_has_solved(access, barrier):
         outcome=ActionOutcome.RESOLVED
     ).select_related("enabler_type")
     solved = (
-        access.visible_barriers(
-            Barrier.objects.filter(
-                innovation_id=barrier.innovation_id,
-                category_id=barrier.category_id,
-                status=BarrierStatus.RESOLVED,
-            ).exclude(organisation_id=barrier.organisation_id)
-        )
+        _same_kind_elsewhere(access, barrier)
+        .filter(status=BarrierStatus.RESOLVED)
         .select_related("organisation", "organisation__region")
         .annotate(
             took=ExpressionWrapper(
@@ -292,6 +301,40 @@ def who_has_solved(access, barrier):
         .order_by("took", "id")[:WHO_HAS_SOLVED_LIMIT]
     )
     return list(solved)
+
+
+@dataclass
+class TimeToResolve:
+    """How long barriers of one kind take to resolve (`survival`: Kaplan–Meier), and how many
+    are still open and were accepted without being resolved."""
+
+    survival: Survival
+    still_open: int
+    accepted: int
+
+
+def time_to_resolve_elsewhere(access, barrier, *, today=None):
+    """How long the barriers that "Who has solved this?" draws on take to resolve: those of
+    the same category for the same innovation at other organisations that the user may see,
+    in one grouped query. As on the Barriers dashboard, one still open counts as lasting at
+    least as long as it has been open (censored at today − identified), one accepted as not
+    resolved by the day it was accepted."""
+    today = today or timezone.localdate()
+    resolved, censored, by_status = Counter(), Counter(), Counter()
+    for status, days, n in (
+        _same_kind_elsewhere(access, barrier)
+        .order_by()
+        .values("status", days=DaysBetween(Coalesce("resolved_on", Value(today)), "identified_on"))
+        .annotate(n=Count("id"))
+        .values_list("status", "days", "n")
+    ):
+        (resolved if status == BarrierStatus.RESOLVED else censored)[days] += n
+        by_status[status] += n
+    return TimeToResolve(
+        survival=kaplan_meier(resolved, censored),
+        still_open=sum(by_status[status] for status in OPEN_STATUSES),
+        accepted=by_status[BarrierStatus.ACCEPTED],
+    )
 
 
 BARRIER_EXPORT_COLUMNS = [

@@ -152,9 +152,13 @@ def barrier_detail(request, public_id):
         "partners": list(barrier.partners.order_by("name")),
         "history": selectors.barrier_history(barrier),
         "may_change": access.may_change_barrier(barrier),
-        "solved_elsewhere": selectors.who_has_solved(access, barrier) if barrier.is_open else [],
         "today": timezone.localdate(),
     }
+    if barrier.is_open:
+        context |= {
+            "solved_elsewhere": selectors.who_has_solved(access, barrier),
+            "resolving_elsewhere": selectors.time_to_resolve_elsewhere(access, barrier),
+        }
     return render(request, "barriers/barrier_detail.html", context)
 
 

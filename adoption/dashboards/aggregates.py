@@ -4,11 +4,11 @@ Each function takes querysets already narrowed by the filter sets and the access
 for the tallied figures, `Rows` shaped like a tally (adoption/dashboards/rows.py: the tally's
 table or a fresh count of the filtered records, whichever `DashboardFilters.rows` chose), and
 answers in a fixed number of queries whatever the size of the data. Python only reshapes the
-counted rows (pivoting, zero-filling quarters, ratios, medians of counted days) and applies the
-stall rule to them.
+counted rows (pivoting, zero-filling quarters, ratios, Kaplan–Meier medians of counted days) and
+applies the stall rule to them.
 """
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 from django.db.models import Count, F, Q, Sum
@@ -28,6 +28,7 @@ from adoption.barriers.models import (
 )
 from adoption.dashboards import stall_rule
 from adoption.dashboards.cache import cached
+from adoption.dashboards.estimates import kaplan_meier, wilson_interval
 from adoption.dashboards.models import PLACE_COLUMNS, place_key
 from adoption.dashboards.quarters import (
     last_complete_quarter,
@@ -49,22 +50,6 @@ GROUPING_LABELS = {"region": "Region", "icb": "ICB", "org_type": "Organisation t
 
 def share(part, whole):
     return part / whole if whole else None
-
-
-def weighted_median(counts):
-    """The median of values given as {value: how many times}: the mean of the two middle
-    values for an even total, as percentile_cont(0.5) has it."""
-    total = sum(counts.values())
-    if not total:
-        return None
-    wanted = sorted({(total - 1) // 2, total // 2})
-    found, seen = [], 0
-    for value in sorted(counts):
-        seen += counts[value]
-        while wanted and wanted[0] < seen:
-            found.append(value)
-            wanted.pop(0)
-    return sum(found) / len(found)
 
 
 def category_names():
@@ -387,24 +372,62 @@ def opened_and_resolved_by_quarter(events, *, today=None):
     ]
 
 
+def median_days(survival):
+    """A Kaplan–Meier median and its 95% interval as table columns (None: not reached)."""
+    return {
+        "median_days": survival.median,
+        "median_low": survival.low,
+        "median_high": survival.high,
+    }
+
+
+def by_median(row):
+    """Quickest first; medians not reached last."""
+    return (row["median_days"] is None, row["median_days"] or 0)
+
+
 @cached
-def days_to_resolve(resolved):
-    """Median days from identified to resolved, per category, from `resolved` (rows of
-    `tallies.RESOLVE_DAYS`)."""
-    days = defaultdict(dict)  # category -> days taken -> barriers
-    for category, n_days, n in resolved.sum(
-        ["category_id", "days"], ["barriers"], named={"category_id": BarrierCategory}
+def days_to_resolve(closed, still_open, *, today=None):
+    """Days from identified to resolved, per category, as Kaplan–Meier estimates them (two
+    queries): from `closed` (rows of `tallies.RESOLVE_DAYS`) and `still_open` (rows of
+    `tallies.OPEN_SINCE`).
+
+    A resolved barrier took the days from identified to resolved. One still open is counted
+    as lasting at least as long as it has been open so far (censored at today − identified),
+    and one accepted (closed without being resolved) as lasting at least until it was
+    accepted (censored at its date closed, which `resolved_on` holds for both kinds of
+    closing): it is not a resolution, yet it was not resolved in the time it was watched.
+    Each row has the median with its 95% interval (None where fewer than half have resolved:
+    "not reached"), and how many were resolved, are still open and were accepted. Quickest
+    first, the medians not reached last."""
+    today = today or timezone.localdate()
+    resolved, censored = defaultdict(Counter), defaultdict(Counter)
+    counts = defaultdict(Counter)  # category -> {"open": n, "accepted": n}
+    named = {"category_id": BarrierCategory}
+    for category, days, n, accepted in closed.sum(
+        ["category_id", "days"], ["barriers", "accepted"], named=named
     ):
-        days[category][n_days] = n
-    rows = [
-        {
-            "category": category,
-            "resolved": sum(counts.values()),
-            "median_days": weighted_median(counts),
-        }
-        for category, counts in days.items()
-    ]
-    return sorted(rows, key=lambda row: (row["median_days"], row["category"]))
+        resolved[category][days] += n - accepted
+        censored[category][days] += accepted
+        counts[category]["accepted"] += accepted
+    for category, identified, n in still_open.sum(
+        ["category_id", "identified_on"], ["barriers"], named=named
+    ):
+        censored[category][(today - identified).days] += n
+        counts[category]["open"] += n
+    rows = []
+    for category in resolved.keys() | censored.keys():
+        survival = kaplan_meier(resolved[category], censored[category])
+        rows.append(
+            {
+                "category": category,
+                **median_days(survival),
+                "resolved": survival.resolved,
+                "open": counts[category]["open"],
+                "accepted": counts[category]["accepted"],
+            }
+        )
+    return sorted(rows, key=lambda row: (*by_median(row), row["category"]))
 
 
 # --- savings elsewhere -------------------------------------------------------------------
@@ -475,44 +498,70 @@ def savings_top_pairs(barriers, *, limit=20):
 
 # --- what worked -------------------------------------------------------------------------
 
-FINISHED = [outcome for outcome in ActionOutcome.values if outcome != ActionOutcome.IN_PROGRESS]
+
+@dataclass
+class Outcomes:
+    """What came of some enabler actions: how many finished, and of those how many resolved
+    their barrier and after how many days from its being identified; how many are under way."""
+
+    finished: int = 0
+    resolved_after: Counter = field(default_factory=Counter)  # days -> actions
+    ended_after: Counter = field(default_factory=Counter)  # finished, not resolving: days -> n
+    under_way: int = 0
+
+    def add(self, outcome, days, n):
+        if outcome == ActionOutcome.IN_PROGRESS:
+            self.under_way += n
+            return
+        self.finished += n
+        (self.resolved_after if outcome == ActionOutcome.RESOLVED else self.ended_after)[days] += n
+
+    def columns(self):
+        rate = wilson_interval(sum(self.resolved_after.values()), self.finished)
+        return {
+            "actions": self.finished,
+            "resolved": rate.part,
+            "rate": rate.value,
+            "rate_low": rate.low,
+            "rate_high": rate.high,
+            "under_way": self.under_way,
+            **median_days(kaplan_meier(self.resolved_after, self.ended_after)),
+        }
+
+
+def by_rate(row):
+    """Surest resolution rate first: by the lower end of its 95% interval, then the rate, then
+    the most actions; rows with no finished action last."""
+    return (row["rate_low"] is None, -(row["rate_low"] or 0), -(row["rate"] or 0), -row["actions"])
 
 
 @cached
 def enablers(actions):
     """What worked, from `actions` (rows of `tallies.ACTIONS`) in one query: (per enabler type
-    across all categories, per enabler type × barrier category), each with actions finished,
-    how many resolved their barrier, the resolution rate and the median days from the barrier
-    being identified to the resolving action."""
-    finished, resolving = defaultdict(int), defaultdict(int)
-    days = defaultdict(lambda: defaultdict(int))
-    for enabler, category, outcome, n_days, n in actions.sum(
+    across all categories, per enabler type × barrier category), ranked by `by_rate`.
+
+    Each row has the finished actions, how many resolved their barrier, the resolution rate with
+    its 95% (Wilson) interval, the actions still under way, and the median days from the
+    barrier being identified to the action resolving it as Kaplan–Meier estimates it from the
+    finished actions: one that finished without resolving its barrier counts as not having
+    resolved it in the days to its completion (censored there). Actions under way are left out
+    of the median, as the tally does not keep the day each barrier was identified, only that
+    they are under way (keeping it would take a row per action at national scale); the column
+    of actions under way says how many that leaves out."""
+    outcomes = defaultdict(Outcomes)
+    for enabler, category, outcome, days, n in actions.sum(
         ["enabler_type_id", "category_id", "outcome", "days"],
         ["actions"],
         named={"enabler_type_id": EnablerType, "category_id": BarrierCategory},
-        outcome=FINISHED,
     ):
-        both = (enabler,), (enabler, category)
-        for key in both:
-            finished[key] += n
-        if outcome == ActionOutcome.RESOLVED:
-            for key in both:
-                resolving[key] += n
-                days[key][n_days] += n
+        for key in ((enabler,), (enabler, category)):
+            outcomes[key].add(outcome, days, n)
     summary, effect = [], []
-    for key, n in finished.items():
-        row = {"enabler": key[0]}
-        if len(key) == 2:
-            row["category"] = key[1]
-        row |= {
-            "actions": n,
-            "resolved": resolving[key],
-            "median_days": weighted_median(days[key]),
-            "rate": share(resolving[key], n),
-        }
-        (effect if len(key) == 2 else summary).append(row)
-    summary.sort(key=lambda row: row["enabler"])
-    effect.sort(key=lambda row: (row["enabler"], row["category"]))
+    for key, counted in outcomes.items():
+        row = {"enabler": key[0], **({"category": key[1]} if len(key) == 2 else {})}
+        (effect if len(key) == 2 else summary).append(row | counted.columns())
+    summary.sort(key=lambda row: (*by_rate(row), row["enabler"]))
+    effect.sort(key=lambda row: (*by_rate(row), row["enabler"], row["category"]))
     return summary, effect
 
 

@@ -60,6 +60,7 @@ def kaplan_meier(resolved_after, open_for):
                 low = day
             if high is None and upper <= HALF:
                 high = day
+                break  # the last of the three to fall to one half: the rest change none
         # Those resolved on this day and those last seen open on it both leave the risk set.
         at_risk -= ended + open_for.get(day, 0)
     return Survival(median, low, high, resolved, still_open)

@@ -132,13 +132,15 @@ class BarrierQuarterTally(PlaceTally):
 
 
 class ResolveDaysTally(TallyRow):
-    """Resolved barriers per region, category and days taken: medians without a sort of
-    every resolved barrier."""
+    """Closed barriers per region, category and days from identified to closed, with how many
+    of them were accepted rather than resolved: times to resolve without reading every
+    closed barrier."""
 
     region_id = models.BigIntegerField(default=0)
     category_id = models.BigIntegerField()
     days = models.IntegerField()
     barriers = models.IntegerField(default=0)
+    accepted = models.IntegerField(default=0)
 
     class Meta:
         constraints = [
@@ -148,9 +150,29 @@ class ResolveDaysTally(TallyRow):
         ]
 
 
+class OpenSinceTally(TallyRow):
+    """Open barriers per region, category and the day they were identified: how long each has
+    been open is counted on the day a page asks. At most one row per region, category and day
+    since the first barrier, however many barriers there are."""
+
+    region_id = models.BigIntegerField(default=0)
+    category_id = models.BigIntegerField()
+    identified_on = models.DateField()
+    barriers = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["region_id", "category_id", "identified_on"],
+                name="open_since_tally_key",
+            )
+        ]
+
+
 class ActionTally(TallyRow):
-    """Enabler actions per region, barrier category, enabler type, outcome and, for
-    those that resolved their barrier, days from the barrier being identified (-1 otherwise)."""
+    """Enabler actions per region, barrier category, enabler type, outcome and, for finished
+    ones, days from the barrier being identified to the action's completion (-1 while it is
+    under way)."""
 
     region_id = models.BigIntegerField(default=0)
     category_id = models.BigIntegerField()

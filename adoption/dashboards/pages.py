@@ -32,12 +32,22 @@ BARRIERS = Column("barriers", "Barriers", "int")
 COST = Column("cost", "Annual cost borne", "gbp")
 SAVINGS = Column("savings", "Annual savings elsewhere", "gbp")
 STAGE_COLUMNS = (*(Column(f"stage_{s}", label, "int") for s, label in Stage.choices),)
+# A Kaplan–Meier median of days and its 95% interval; empty where fewer than half resolved.
+NOT_REACHED = "Not reached"
+MEDIAN_INTERVAL = (
+    Column("median_low", "Median: 95% interval from", "days", missing=NOT_REACHED),
+    Column("median_high", "Median: 95% interval to", "days", missing=NOT_REACHED),
+)
 # What came of the enabler actions in a row of What worked.
 OUTCOME_COLUMNS = (
     Column("actions", "Completed actions", "int"),
     Column("resolved", "Resolved the barrier", "int"),
     Column("rate", "Resolution rate", "pct"),
-    Column("median_days", "Median days to resolution", "days"),
+    Column("rate_low", "Rate: 95% interval from", "pct"),
+    Column("rate_high", "Rate: 95% interval to", "pct"),
+    Column("under_way", "Actions under way", "int"),
+    Column("median_days", "Median days to resolution", "days", missing=NOT_REACHED),
+    *MEDIAN_INTERVAL,
 )
 
 FUNNELS = Layout(
@@ -98,11 +108,15 @@ TREND = Layout(
 )
 RESOLVE = Layout(
     "resolve",
-    "Median days to resolve, by category",
+    "Median days to resolve, by category, counting barriers not yet resolved (Kaplan–Meier), "
+    "quickest first",
     (
         CATEGORY,
+        Column("median_days", "Median days to resolve", "days", missing=NOT_REACHED),
+        *MEDIAN_INTERVAL,
         Column("resolved", "Resolved barriers", "int"),
-        Column("median_days", "Median days to resolve", "days"),
+        Column("open", "Still open", "int"),
+        Column("accepted", "Accepted unresolved", "int"),
     ),
 )
 BY_TYPE = Layout(
@@ -128,13 +142,16 @@ PAIRS = Layout(
         SAVINGS,
     ),
 )
+RANKED_BY_RATE = "ranked by the lower end of the resolution rate's 95% interval"
 ENABLERS = Layout(
     "enablers",
-    "Resolution rate and median days to resolution, by enabler",
+    f"Resolution rate and median days to resolution, by enabler, {RANKED_BY_RATE}",
     (ENABLER, *OUTCOME_COLUMNS),
 )
 ENABLER_BY_CATEGORY = Layout(
-    "enabler_by_category", "Enabler type × barrier category", (ENABLER, CATEGORY, *OUTCOME_COLUMNS)
+    "enabler_by_category",
+    f"Enabler type × barrier category, {RANKED_BY_RATE}",
+    (ENABLER, CATEGORY, *OUTCOME_COLUMNS),
 )
 ROUTES = Layout(
     "routes",
@@ -499,7 +516,11 @@ def barriers(filters):
                 filters.rows(tallies.OPENED, tallies.RESOLVED)
             )
         ),
-        RESOLVE.table(aggregates.days_to_resolve(filters.rows(tallies.RESOLVE_DAYS))),
+        RESOLVE.table(
+            aggregates.days_to_resolve(
+                filters.rows(tallies.RESOLVE_DAYS), filters.rows(tallies.OPEN_SINCE)
+            )
+        ),
     ]
     by_name = {table.name: table for table in tables}
     charts = {

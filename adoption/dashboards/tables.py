@@ -17,6 +17,9 @@ class Column:
     key: str
     label: str
     kind: str = "text"  # text, int, pct, gbp, days, number (one decimal place)
+    # What an empty cell means, where that is more than "no data" (e.g. "Not reached"): shown
+    # on the page and written in the CSV in its place.
+    missing: str | None = None
 
 
 KINDS = ["text", "int", "pct", "gbp", "days", "number"]
@@ -69,12 +72,13 @@ class Table:
     rows: list = field(default_factory=list)  # dicts keyed by column key
 
     def csv_values(self, row):
-        return [csv_value(row.get(column.key), column.kind) for column in self.columns]
+        return [csv_value(row.get(column.key), column) for column in self.columns]
 
 
-def csv_value(value, kind):
+def csv_value(value, column):
+    kind = column.kind
     if value is None:
-        return ""
+        return column.missing or ""
     if kind == "pct":
         return f"{value * 100:.0f}"
     if kind in ("gbp", "days"):

@@ -23,11 +23,17 @@ from dataclasses import dataclass, field
 
 from django.apps import apps as global_apps
 from django.db import connection, models, transaction
-from django.db.models import Case, Count, F, IntegerField, Q, Sum, Value, When
+from django.db.models import Count, F, Q, Sum, Value
 from django.db.models.functions import Coalesce, TruncQuarter
 from django.dispatch import receiver
 
-from adoption.barriers.models import STAGE_ORDER, ActionOutcome, BarrierStatus, Severity
+from adoption.barriers.models import (
+    CLOSED_STATUSES,
+    OPEN_STATUSES,
+    STAGE_ORDER,
+    BarrierStatus,
+    Severity,
+)
 from adoption.dashboards.models import PLACE_COLUMNS
 from adoption.dashboards.rows import Rows, alias, sql_of
 from adoption.dashboards.sql import DaysBetween
@@ -255,6 +261,13 @@ def _by_quarter(event, date_field, **options):
 OPENED = _by_quarter("opened", "identified_on")
 RESOLVED = _by_quarter("resolved", "resolved_on", where=Q(resolved_on__isnull=False))
 
+# The filters the tallies kept per region and category serve.
+REGION_AND_CATEGORY = {"region": "region_id", "category": "category_id"}
+
+# Times to resolve, counting the barriers not resolved (Kaplan–Meier; aggregates.
+# days_to_resolve): the closed ones by the days they took, the accepted among them (closed
+# without being resolved), and the open ones by the day they were identified, so that how long
+# each has been open is counted on the day it is read.
 RESOLVE_DAYS = Tally(
     "ResolveDaysTally",
     "barrier",
@@ -263,9 +276,24 @@ RESOLVE_DAYS = Tally(
         "category_id": F("category_id"),
         "days": DaysBetween("resolved_on", "identified_on"),
     },
+    counts={
+        "barriers": Count("id"),
+        "accepted": Count("id", filter=Q(status=BarrierStatus.ACCEPTED)),
+    },
+    filters=REGION_AND_CATEGORY,
+    where=Q(status__in=CLOSED_STATUSES),
+)
+OPEN_SINCE = Tally(
+    "OpenSinceTally",
+    "barrier",
+    keys={
+        "region_id": Coalesce(F("organisation__region_id"), 0),
+        "category_id": F("category_id"),
+        "identified_on": F("identified_on"),
+    },
     counts={"barriers": Count("id")},
-    filters={"region": "region_id", "category": "category_id"},
-    where=Q(status=BarrierStatus.RESOLVED),
+    filters=REGION_AND_CATEGORY,
+    where=Q(status__in=OPEN_STATUSES),
 )
 ACTIONS = Tally(
     "ActionTally",
@@ -275,19 +303,12 @@ ACTIONS = Tally(
         "category_id": F("barrier__category_id"),
         "enabler_type_id": F("enabler_type_id"),
         "outcome": F("outcome"),
-        # Days from the barrier being identified to the action that resolved it; -1 for an
-        # action that did not.
-        "days": Case(
-            When(
-                outcome=ActionOutcome.RESOLVED,
-                then=DaysBetween("completed_on", "barrier__identified_on"),
-            ),
-            default=Value(-1),
-            output_field=IntegerField(),
-        ),
+        # Days from the barrier being identified to the action's completion; -1 for an action
+        # under way.
+        "days": Coalesce(DaysBetween("completed_on", "barrier__identified_on"), Value(-1)),
     },
     counts={"actions": Count("id")},
-    filters={"region": "region_id", "category": "category_id"},
+    filters=REGION_AND_CATEGORY,
 )
 
 # A stage change to a later stage in the order of progress is an advance.
@@ -316,7 +337,7 @@ SPREAD = Tally(
 )
 
 # The tallies of barriers and actions: rebuilt together, and kept by the barrier upkeep.
-TALLIES = [BARRIERS, BY_INNOVATION, OPENED, RESOLVED, RESOLVE_DAYS, ACTIONS]
+TALLIES = [BARRIERS, BY_INNOVATION, OPENED, RESOLVED, RESOLVE_DAYS, OPEN_SINCE, ACTIONS]
 OF_BARRIERS = [t for t in TALLIES if t.source == "barrier"]
 OF_ACTIONS = [t for t in TALLIES if t.source == "action"]
 

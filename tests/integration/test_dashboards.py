@@ -3,10 +3,12 @@
 import csv
 import datetime
 import io
+import random
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from scipy.stats import binomtest
 
 from adoption.accounts.models import Role
 from adoption.barriers.models import Adoption, BarrierStatus, Stage
@@ -26,6 +28,7 @@ from tests.factories import (
     enabler,
 )
 from tests.html_tables import table
+from tests.unit.dashboards.test_estimates import lifelines_median
 
 pytestmark = pytest.mark.django_db
 
@@ -262,7 +265,9 @@ def test_what_worked_resolution_rate_and_median_days(client, data):
     risk = next(r for r in rows if r["enabler"] == "Risk-sharing agreement")
     assert (risk["actions"], risk["resolved"]) == (3, 2)
     assert risk["rate"] == pytest.approx(2 / 3)
-    assert risk["median_days"] == 20  # median of 30 and 10
+    # The action that made no difference finished the day its barrier was identified, so it
+    # stops counting first; of the two left, one resolved its barrier after 10 days: half.
+    assert risk["median_days"] == 10
 
 
 def test_days_to_resolve_median_per_category(client, data):
@@ -270,10 +275,128 @@ def test_days_to_resolve_median_per_category(client, data):
 
     rows = client.get("/dashboard/barriers/").context["tables"]["resolve"].rows
 
-    assert {r["category"]: r["median_days"] for r in rows} == {
-        "Procurement": 30,
-        "Savings land elsewhere": 30,
-    }
+    # Procurement: one resolved after 30 days, one open for 400: half resolved by day 30.
+    # Savings land elsewhere: two open for 20 days, then the third resolved after 30: all of
+    # those still counted by then. Workforce capacity: one open, none resolved.
+    assert [(r["category"], r["median_days"], r["resolved"], r["open"]) for r in rows] == [
+        ("Procurement", 30, 1, 1),
+        ("Savings land elsewhere", 30, 1, 2),
+        ("Workforce capacity", None, 0, 1),
+    ]
+
+
+def barriers_lasting(category_slug, organisations, *, resolved, still_open, accepted=()):
+    """Barriers of one category: resolved after each of `resolved` days, open for each of
+    `still_open` days, accepted after each of `accepted` days; as (days, resolved) pairs."""
+    durations = []
+    for i, (days, status) in enumerate(
+        [(d, "resolved") for d in resolved]
+        + [(d, "open") for d in still_open]
+        + [(d, "accepted") for d in accepted]
+    ):
+        closed = status != "open"
+        # A closed barrier was identified some weeks before the days it took.
+        identified = TODAY - datetime.timedelta(days=days + (7 * i % 50 if closed else 0))
+        BarrierFactory(
+            organisation=organisations[i % len(organisations)],
+            category=category(category_slug),
+            status=status,
+            identified_on=identified,
+            resolved_on=identified + datetime.timedelta(days=days) if closed else None,
+        )
+        durations.append((days, status == "resolved"))
+    return durations
+
+
+@pytest.mark.parametrize("viewer", ["national", "lead_south"])
+def test_days_to_resolve_agree_with_lifelines_when_most_barriers_are_still_open(
+    client, data, viewer
+):
+    # The national team reads the tallies; a lead's view counts the records it may see.
+    rng = random.Random(10)
+    organisations = list(data.orgs.values())
+    durations = barriers_lasting(
+        "silo-working",
+        organisations,
+        resolved=[rng.randint(0, 300) for _ in range(45)],
+        still_open=[rng.randint(0, 250) for _ in range(105)],
+        accepted=[rng.randint(0, 300) for _ in range(6)],
+    )
+    still_open = sum(1 for _, seen in durations if not seen) / len(durations)
+    client.force_login(getattr(data, viewer))
+
+    rows = client.get("/dashboard/barriers/").context["tables"]["resolve"].rows
+
+    row = next(r for r in rows if r["category"] == "Silo working")
+    expected = lifelines_median(*zip(*durations, strict=True))
+    assert still_open >= 0.7
+    assert expected[0] is not None
+    assert (row["median_days"], row["median_low"], row["median_high"]) == expected
+    assert (row["resolved"], row["open"], row["accepted"]) == (45, 105, 6)
+
+
+def test_days_to_resolve_not_reached_while_fewer_than_half_are_resolved(client, data):
+    barriers_lasting(
+        "silo-working", list(data.orgs.values()), resolved=[5, 10, 15], still_open=[400] * 4
+    )
+    client.force_login(data.national)
+
+    response = client.get("/dashboard/barriers/")
+
+    rows = response.context["tables"]["resolve"].rows
+    assert next(r for r in rows if r["category"] == "Silo working")["median_days"] is None
+    not_reached = [r["median_days"] is None for r in rows]
+    assert not_reached == sorted(not_reached)  # medians not reached come last
+    shown = table(response.content.decode(), "Median days to resolve, by category")
+    header, *body = shown
+    silo = dict(zip(header, next(r for r in body if r[0] == "Silo working"), strict=True))
+    assert silo["Median days to resolve"] == "Not reached"
+    assert (silo["Resolved barriers"], silo["Still open"]) == ("3", "4")
+    download = client.get("/dashboard/barriers/?download=resolve").content.decode()
+    assert "Silo working,Not reached," in download
+
+
+def test_what_worked_ranks_by_the_lower_end_of_the_rates_interval(client, data):
+    def acted(slug, resolved, finished):
+        for i in range(finished):
+            barrier = BarrierFactory(
+                organisation=data.orgs["n1"],
+                category=category("procurement"),
+                identified_on=LONG_AGO,
+                status="resolved" if i < resolved else "open",
+                resolved_on=LONG_AGO + datetime.timedelta(days=40) if i < resolved else None,
+            )
+            EnablerActionFactory(
+                barrier=barrier,
+                enabler_type=enabler(slug),
+                started_on=LONG_AGO,
+                completed_on=LONG_AGO + datetime.timedelta(days=40),
+                outcome="resolved" if i < resolved else "no_effect",
+            )
+
+    acted("co-design", 2, 2)  # 100%, but from two actions
+    acted("tariff-change", 12, 16)  # 75% of sixteen
+    acted("pooled-budget", 1, 4)  # 25%
+    client.force_login(data.national)
+
+    response = client.get("/dashboard/what-worked/")
+
+    rows = response.context["tables"]["enablers"].rows
+    assert [r["enabler"] for r in rows] == [
+        "Tariff or payment change",
+        "Co-designed with local teams",
+        "Pooled budget",
+    ]
+    lows = [r["rate_low"] for r in rows]
+    assert lows == sorted(lows, reverse=True)
+    expected = binomtest(12, 16).proportion_ci(method="wilson")
+    shown = table(response.content.decode(), "Resolution rate and median days to resolution")
+    header, *body = shown
+    tariff = dict(zip(header, body[0], strict=True))
+    assert (tariff["Completed actions"], tariff["Resolved the barrier"]) == ("16", "12")
+    assert tariff["Resolution rate"] == "75%"
+    assert tariff["Rate: 95% interval from"] == f"{expected.low * 100:.0f}%"
+    assert tariff["Rate: 95% interval to"] == f"{expected.high * 100:.0f}%"
 
 
 @pytest.mark.parametrize(

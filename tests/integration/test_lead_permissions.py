@@ -5,6 +5,7 @@ import datetime
 import pytest
 
 from adoption.barriers.models import Barrier, Stage
+from tests.factories import BarrierFactory
 from tests.integration.conftest import signed_in
 
 pytestmark = pytest.mark.django_db
@@ -132,6 +133,61 @@ def test_who_has_solved_this_respects_confidentiality(client, world, resolved_el
 
     assert resolved_elsewhere not in as_b.context["solved_elsewhere"]
     assert resolved_elsewhere in as_national.context["solved_elsewhere"]
+
+
+def resolved_at_trust_c(world, *days):
+    for took in days:
+        BarrierFactory(
+            innovation=world.innovation,
+            organisation=world.trust_c,
+            status="resolved",
+            identified_on=datetime.date(2025, 1, 1),
+            resolved_on=datetime.date(2025, 1, 1) + datetime.timedelta(days=took),
+        )
+
+
+def test_who_has_solved_this_sums_up_time_to_resolve_from_what_the_viewer_may_see(
+    client, world, resolved_elsewhere
+):
+    # Elsewhere, of this kind for this innovation: resolved after 30 and 90 days at trust C,
+    # after 60 days there confidentially; open at trust A, one of them confidentially.
+    resolved_at_trust_c(world, 30, 90)
+    url = f"/barriers/{world.barrier_b.public_id}/"
+
+    as_b = signed_in(client, world.lead_b).get(url)
+    client.logout()
+    as_national = signed_in(client, world.national).get(url)
+
+    # Lead B: resolved after 30 and 90 days, one open for longer: two-thirds, then a third,
+    # still unresolved; the national team: four-fifths, three-fifths, two-fifths.
+    for response, resolved, still_open in ((as_b, 2, 1), (as_national, 3, 2)):
+        summary = response.context["resolving_elsewhere"]
+        assert (summary.survival.resolved, summary.still_open, summary.accepted) == (
+            resolved,
+            still_open,
+            0,
+        )
+        assert summary.survival.median == 90
+        page = " ".join(response.content.decode().split())
+        assert (
+            f"Of the {resolved + still_open} “silo working” barriers for Virtual wards at other "
+            f"organisations that you can see, {resolved} have been resolved and {still_open} "
+        ) in page
+        assert "half are resolved within 90 days (95% interval:" in page
+
+
+def test_who_has_solved_this_says_when_fewer_than_half_are_resolved(client, world):
+    resolved_at_trust_c(world, 30)
+    BarrierFactory(innovation=world.innovation, organisation=world.trust_c)
+
+    response = signed_in(client, world.lead_b).get(f"/barriers/{world.barrier_b.public_id}/")
+
+    # One of three resolved (the open one at trust A, and one at trust C, are not).
+    summary = response.context["resolving_elsewhere"]
+    assert (summary.survival.resolved, summary.still_open, summary.survival.median) == (1, 2, None)
+    page = " ".join(response.content.decode().split())
+    assert "1 has been resolved and 2 are still open" in page
+    assert "Fewer than half have been resolved, so the median is not reached yet." in page
 
 
 def test_who_has_solved_this_lists_resolutions_with_enabler_and_days(client, world):

@@ -58,7 +58,7 @@ operation = st.one_of(
     ),
     st.tuples(st.just("edit"), st.integers(0, 30), st.integers(0, 1), st.integers(1, 4)),
     st.tuples(st.just("move barrier"), st.integers(0, 30), st.integers(0, 3)),
-    st.tuples(st.just("resolve"), st.integers(0, 30), st.integers(0, 200)),
+    st.tuples(st.sampled_from(["resolve", "accept"]), st.integers(0, 30), st.integers(0, 200)),
     st.tuples(st.just("reopen"), st.integers(0, 30)),
     st.tuples(st.just("delete barrier"), st.integers(0, 30)),
     st.tuples(
@@ -90,7 +90,9 @@ def apply(op, places):
                 "description": "A barrier",
             },
         )
-    elif kind in ("edit", "move barrier", "resolve", "reopen", "delete barrier") and barriers:
+    elif kind in ("edit", "move barrier", "resolve", "accept", "reopen", "delete barrier") and (
+        barriers
+    ):
         barrier = barriers[op[1] % len(barriers)]
         if kind == "edit":
             services.update_barrier(
@@ -106,11 +108,11 @@ def apply(op, places):
                 fields={"organisation": places["orgs"][op[2]]},
                 expected_version=barrier.version,
             )
-        elif kind == "resolve":
+        elif kind in ("resolve", "accept"):
             services.change_barrier_status(
                 by=None,
                 barrier=barrier,
-                status=BarrierStatus.RESOLVED,
+                status=BarrierStatus.RESOLVED if kind == "resolve" else BarrierStatus.ACCEPTED,
                 resolved_on=min(barrier.identified_on + datetime.timedelta(days=op[2]), TODAY),
                 expected_version=barrier.version,
             )

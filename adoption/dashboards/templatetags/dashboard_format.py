@@ -12,8 +12,11 @@ def grouped(number):
 
 @register.filter
 def cell(row, column):
-    """Format one table cell by its column's kind."""
-    return fmt(row.get(column.key), column.kind)
+    """Format one table cell by its column's kind; an empty one says what it means."""
+    value = row.get(column.key)
+    if value is None and column.missing:
+        return column.missing
+    return fmt(value, column.kind)
 
 
 @register.filter

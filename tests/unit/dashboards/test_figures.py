@@ -2,8 +2,10 @@
 depend on whether the rows came from the tally's table or from counting the records."""
 
 import datetime
+import math
 
 import pytest
+from scipy.stats import binomtest
 
 from adoption.barriers.models import Adoption, BarrierCategory, EnablerType
 from adoption.dashboards import aggregates, tallies
@@ -21,7 +23,7 @@ def made(tally, *rows):
     """Hand-made rows with `tally`'s columns (keys, then counts)."""
     for row in rows:
         assert len(row) == len(tally.columns), row
-    dates = [column for column in tally.keys if column == "quarter"]
+    dates = [column for column in tally.keys if column in ("quarter", "identified_on")]
     return Rows(tally.columns, [Given(tally.columns, rows)], dates=dates)
 
 
@@ -129,52 +131,101 @@ def test_trend_of_nothing_is_empty():
     assert aggregates.opened_and_resolved_by_quarter(made(tallies.OPENED)) == []
 
 
-def test_days_to_resolve_takes_the_median_of_the_tallied_days(names):
-    rows = made(
+def test_days_to_resolve_counts_open_and_accepted_barriers_as_not_yet_resolved(names):
+    today = datetime.date(2026, 8, 15)
+    procurement, workforce = names["procurement"], names["workforce"]
+    closed = made(
         tallies.RESOLVE_DAYS,
-        # region, category, days, barriers
-        (1, names["procurement"], 10, 1),
-        (2, names["procurement"], 30, 2),
-        (1, names["procurement"], 90, 1),
-        (1, names["workforce"], 5, 3),
+        # region, category, days, closed barriers, of which accepted
+        (1, procurement, 5, 1, 0),
+        (1, procurement, 8, 2, 0),
+        (2, procurement, 12, 1, 0),
+        (1, procurement, 20, 1, 0),
+        (1, procurement, 6, 1, 1),
+        (2, procurement, 30, 1, 1),
+        (1, workforce, 4, 2, 0),
+    )
+    still_open = made(
+        tallies.OPEN_SINCE,
+        # region, category, identified on, barriers
+        (1, procurement, today - datetime.timedelta(days=9), 1),
+        (2, procurement, today - datetime.timedelta(days=15), 1),
+        (1, procurement, today - datetime.timedelta(days=30), 1),
+        (1, workforce, today - datetime.timedelta(days=100), 3),
     )
 
-    assert aggregates.days_to_resolve(rows) == [
-        {"category": "Workforce capacity", "resolved": 3, "median_days": 5},
-        {"category": "Procurement", "resolved": 4, "median_days": 30},
-    ]
+    rows = aggregates.days_to_resolve(closed, still_open, today=today)
+
+    # Procurement: resolved after 5, 8, 8, 12 and 20 days; not resolved after 6 (accepted),
+    # 9, 15 (open), 30 (accepted) and 30 (open). The share not yet resolved falls to
+    # 9/10 × 6/8 × 4/5 × 2/3 = 0.36 on day 20, the first time it is at or below one half.
+    # Workforce capacity: 2 of 5 resolved, so the median is not reached.
+    assert [
+        (row["category"], row["median_days"], row["resolved"], row["open"], row["accepted"])
+        for row in rows
+    ] == [("Procurement", 20, 5, 3, 2), ("Workforce capacity", None, 2, 3, 0)]
+    assert rows[0]["median_low"] <= 20 <= (rows[0]["median_high"] or math.inf)
 
 
-def test_enablers_rate_and_median_days_per_enabler_and_per_category(names):
+def test_enablers_rate_interval_and_median_days_per_enabler_and_per_category(names):
     pooled, funding = names["pooled"], names["funding"]
     procurement, workforce = names["procurement"], names["workforce"]
     rows = made(
         tallies.ACTIONS,
-        # region, category, enabler, outcome, days (-1: did not resolve), actions
+        # region, category, enabler, outcome, days to completion (-1: under way), actions
         (1, procurement, pooled, "resolved", 20, 1),
         (2, procurement, pooled, "resolved", 40, 1),
-        (1, workforce, pooled, "no_effect", -1, 2),
+        (1, workforce, pooled, "no_effect", 10, 2),
         (1, workforce, pooled, "in_progress", -1, 7),
-        (1, workforce, funding, "partly", -1, 1),
+        (1, workforce, funding, "partly", 15, 1),
     )
 
     summary, effect = aggregates.enablers(rows)
 
-    assert summary == [
-        {
-            "enabler": "National funding for local capacity",
-            "actions": 1,
-            "resolved": 0,
-            "median_days": None,
-            "rate": 0,
-        },
-        {"enabler": "Pooled budget", "actions": 4, "resolved": 2, "median_days": 30, "rate": 0.5},
+    wilson = binomtest(2, 4).proportion_ci(method="wilson")
+    pooled_row = summary[0]
+    assert (pooled_row["enabler"], pooled_row["actions"], pooled_row["resolved"]) == (
+        "Pooled budget",
+        4,
+        2,
+    )
+    assert pooled_row["rate"] == 0.5
+    assert pooled_row["rate_low"] == pytest.approx(wilson.low)
+    assert pooled_row["rate_high"] == pytest.approx(wilson.high)
+    # Two stopped without resolving after 10 days; of the two left, one resolved after 20.
+    assert (pooled_row["median_days"], pooled_row["under_way"]) == (20, 7)
+    funding_row = summary[1]
+    assert (funding_row["enabler"], funding_row["rate"], funding_row["median_days"]) == (
+        "National funding for local capacity",
+        0,
+        None,
+    )
+    # Ranked by the lower end of the rate's interval; equal ones by rate, then by actions.
+    assert [(row["enabler"], row["category"], row["actions"]) for row in effect] == [
+        ("Pooled budget", "Procurement", 2),
+        ("Pooled budget", "Workforce capacity", 2),
+        ("National funding for local capacity", "Workforce capacity", 1),
     ]
-    assert [(row["enabler"], row["category"], row["actions"], row["rate"]) for row in effect] == [
-        ("National funding for local capacity", "Workforce capacity", 1, 0),
-        ("Pooled budget", "Procurement", 2, 1),
-        ("Pooled budget", "Workforce capacity", 2, 0),
+
+
+def test_enablers_rank_a_sure_rate_above_a_higher_unsure_one(names):
+    pooled, funding = names["pooled"], names["funding"]
+    rows = made(
+        tallies.ACTIONS,
+        (1, names["procurement"], pooled, "resolved", 30, 2),
+        (1, names["procurement"], funding, "resolved", 30, 45),
+        (1, names["procurement"], funding, "no_effect", 30, 15),
+    )
+
+    summary, _ = aggregates.enablers(rows)
+
+    # 2 of 2 (100%, from 34%) ranks below 45 of 60 (75%, from 63%).
+    assert [row["enabler"] for row in summary] == [
+        "National funding for local capacity",
+        "Pooled budget",
     ]
+    assert summary[0]["rate_low"] > summary[1]["rate_low"]
+    assert summary[0]["rate"] < summary[1]["rate"]
 
 
 def test_advances_per_quarter_before_the_current_one_and_each_groups_first_change():
