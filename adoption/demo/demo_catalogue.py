@@ -335,6 +335,28 @@ FITTING_ENABLERS = {
     "other": ["peer-best-practice"],
 }
 
+# How each kind of barrier is dealt with: the chance that anyone acts on it at all, and the
+# typical days an action on it takes (a scale: actions take from a few weeks to several times
+# this). Structural barriers (payment rules, national targets, savings that land elsewhere) are
+# acted on less and take longest, so many of them are still open years on; those a team can
+# settle itself (sponsorship, clinicians' doubts) are acted on quickly.
+CATEGORY_PACE = {
+    "silo-working": (0.8, 90),
+    "change-spans-services": (0.75, 120),
+    "savings-land-elsewhere": (0.6, 200),
+    "payment-by-results": (0.5, 240),
+    "savings-pressure": (0.65, 150),
+    "no-upfront-funding": (0.75, 130),
+    "national-rules": (0.45, 280),
+    "regulation": (0.75, 160),
+    "procurement": (0.8, 150),
+    "workforce-capacity": (0.75, 120),
+    "interoperability": (0.7, 180),
+    "evidence-acceptance": (0.85, 60),
+    "culture-leadership": (0.85, 75),
+    "other": (0.8, 60),
+}
+
 # Where the savings from an innovation adopted by one kind of organisation tend to land.
 SAVINGS_LAND_AT = {
     Org.ACUTE_TRUST: [Org.PCN, Org.GP_PRACTICE, Org.LOCAL_AUTHORITY],

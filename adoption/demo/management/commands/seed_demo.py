@@ -85,6 +85,8 @@ class Command(BaseCommand):
         )
         for name, count in counts.items():
             self.stdout.write(f"  {name:<16} {count:>10,}")
+        for line in builder.story():
+            self.stdout.write(line)
         self.stdout.write(f"Demo logins, each with the password {password!r}:")
         for username, description in DEMO_USERS.items():
             self.stdout.write(f"  {username:<11} {description}")
