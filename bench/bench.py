@@ -9,22 +9,23 @@ combinations. It also times each page's SQL alone, in-process, to show what the 
 
 import argparse
 import datetime
-import http.cookiejar
 import os
-import re
-import secrets
-import socket
 import statistics
-import subprocess
 import sys
-import tempfile
-import time
-import urllib.parse
-import urllib.request
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-PYTHON = sys.executable
+from stack import (
+    PYTHON,
+    ROOT,
+    Browser,
+    bench_env,
+    clear_cache,
+    first_innovation,
+    percentile,
+    prepare,
+    run,
+    serving,
+)
+
 TARGET_DASHBOARD_MS = 300
 TARGET_REGISTER_MS = 100
 TARGET_SEED_STRESS_S = 300
@@ -60,55 +61,6 @@ API_DASHBOARDS = [
 ]
 
 
-def run(*args, env, check=True, capture=False):
-    return subprocess.run(args, cwd=ROOT, env=env, check=check, text=True, capture_output=capture)
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def percentile(values, fraction):
-    ordered = sorted(values)
-    index = min(len(ordered) - 1, max(0, round(fraction * (len(ordered) - 1))))
-    return ordered[index]
-
-
-class Browser:
-    """A signed-in client, talking to gunicorn as the TLS proxy of a deployment would: it says
-    the original request was HTTPS, so secure cookies and HSTS behave as in production."""
-
-    def __init__(self, base):
-        self.base = base
-        policy = http.cookiejar.DefaultCookiePolicy(secure_protocols=("https", "http"))
-        self.jar = http.cookiejar.CookieJar(policy)
-        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.jar))
-        self.opener.addheaders = [("X-Forwarded-Proto", "https")]
-
-    def get(self, path):
-        started = time.perf_counter()
-        with self.opener.open(self.base + path, timeout=120) as response:
-            body = response.read()
-            status = response.status
-        return status, (time.perf_counter() - started) * 1000, body
-
-    def sign_in(self, username, password):
-        _, _, body = self.get("/accounts/login/")
-        token = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', body).group(1).decode()
-        data = urllib.parse.urlencode(
-            {"username": username, "password": password, "csrfmiddlewaretoken": token}
-        ).encode()
-        request = urllib.request.Request(
-            self.base + "/accounts/login/",
-            data=data,
-            headers={"Referer": self.base.replace("http://", "https://") + "/accounts/login/"},
-        )
-        with self.opener.open(request, timeout=30) as response:
-            assert response.status == 200, "sign-in failed"
-
-
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="national scale, fewer repeats")
@@ -119,100 +71,21 @@ def main():
     scale = options.scale or ("national" if options.quick else "stress")
     repeat = options.repeat or (5 if options.quick else 20)
     database = options.database or f"spreadwatch_bench_{scale}"
-    base_url = os.environ.get("BENCH_POSTGRES", "postgres://postgres@127.0.0.1:5432")
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"{base_url}/{database}",
-        "DEBUG": "false",
-        "TESTING": "false",
-        "SECRET_KEY": secrets.token_urlsafe(50),
-        "ALLOWED_HOSTS": "127.0.0.1",
-        "SECURE_SSL_REDIRECT": "false",
-        "CONN_MAX_AGE": "60",
-        "PYTHONPATH": str(ROOT),
-        "DJANGO_SETTINGS_MODULE": "adoption.config.settings",
-    }
+    env = bench_env(database)
     results = {"scale": scale, "repeat": repeat, "rows": [], "notes": []}
 
     # 1. Data: create, migrate and seed once; reuse afterwards.
-    created = (
-        run(
-            "psql",
-            f"{base_url}/postgres",
-            "-qc",
-            f"CREATE DATABASE {database}",
-            env=env,
-            check=False,
-            capture=True,
-        ).returncode
-        == 0
-    )
-    run(PYTHON, "manage.py", "migrate", "--no-input", "-v0", env=env)
-    has_data = (
-        run(
-            PYTHON,
-            "-c",
-            "import django; django.setup(); from adoption.demo.demo_data import domain_has_data;"
-            "print(domain_has_data())",
-            env=env,
-            capture=True,
-        ).stdout.strip()
-        == "True"
-    )
-    if created or not has_data:
-        started = time.perf_counter()
-        run(PYTHON, "manage.py", "seed_demo", "--scale", scale, "--replace", "-v0", env=env)
-        results["seed_seconds"] = time.perf_counter() - started
-    innovation = run(
-        PYTHON,
-        "-c",
-        "import django; django.setup(); from adoption.registry.models import Innovation;"
-        "print(Innovation.objects.order_by('id').values_list('id', flat=True).first())",
-        env=env,
-        capture=True,
-    ).stdout.strip()
-
-    def clear_cache():
-        # The figure cache is a database table shared by every worker.
-        run(
-            PYTHON,
-            "-c",
-            "import django; django.setup(); from django.core.cache import cache; cache.clear()",
-            env=env,
-        )
+    seeded = prepare(env, database, scale)
+    if seeded is not None:
+        results["seed_seconds"] = seeded
+    innovation = first_innovation(env)
 
     # 2. Start with nothing cached, so the first request of each page is truly cold.
-    clear_cache()
+    clear_cache(env)
 
     # 3. Serve with gunicorn under production settings.
-    static = tempfile.mkdtemp(prefix="spreadwatch-static-")
-    env["STATIC_ROOT"] = static
-    run(PYTHON, "manage.py", "collectstatic", "--no-input", "-v0", env=env)
-    port = free_port()
-    gunicorn = subprocess.Popen(
-        [
-            str(Path(PYTHON).parent / "gunicorn"),
-            "adoption.config.wsgi",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            "2",
-            "--timeout",
-            "300",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        browser = Browser(f"http://127.0.0.1:{port}")
-        for _ in range(100):
-            try:
-                browser.get("/healthz")
-                break
-            except OSError:
-                time.sleep(0.2)
+    with serving(env, "--workers", "2", "--timeout", "300") as base:
+        browser = Browser(base)
         browser.sign_in("national", "spreadwatch-demo")
 
         def measure(label, path, target, kind):
@@ -241,7 +114,7 @@ def main():
                 url = path.format(innovation=innovation)
                 url += "?" + query.format(innovation=innovation) if query else ""
                 measure(f"{name} — {filter_name}", url, TARGET_DASHBOARD_MS, "dashboard")
-        clear_cache()  # the API's dashboards share the pages' figures: measure them cold too
+        clear_cache(env)  # the API's dashboards share the pages' figures: measure them cold too
         for name, path in API_DASHBOARDS:
             for filter_name in ("none", "one region"):
                 url = path + ("?" + FILTERS[filter_name] if FILTERS[filter_name] else "")
@@ -276,14 +149,11 @@ def main():
             TARGET_REGISTER_MS,
             "register",
         )
-        browser_admin = Browser(f"http://127.0.0.1:{port}")
+        browser_admin = Browser(base)
         browser_admin.sign_in("admin", "spreadwatch-demo")
         status, cold, _ = browser_admin.get("/admin/barriers/barrier/")
         admin_times = [browser_admin.get("/admin/barriers/barrier/")[1] for _ in range(repeat)]
         results["admin_p50"] = statistics.median(admin_times)
-    finally:
-        gunicorn.terminate()
-        gunicorn.wait(timeout=30)
 
     # 3. SQL alone, in-process, for each dashboard unfiltered (cache off).
     sql = run(PYTHON, str(ROOT / "bench" / "sql_time.py"), innovation, env=env, capture=True)

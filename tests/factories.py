@@ -91,7 +91,7 @@ class CountedFactory(factory.django.DjangoModelFactory):
 
     @classmethod
     def _after(cls, figures, record):
-        figures.record_changed()
+        figures.record_changed(record)
 
 
 class AdoptionFactory(CountedFactory):

@@ -130,7 +130,7 @@ def update_adoption(*, by, adoption, fields):
         current.version += 1
         _stamp_history(current, by=by, reason="Adoption edited")
         current.save()
-        figures.record_changed()
+        figures.record_changed(current)
     return current
 
 
@@ -392,5 +392,5 @@ def confirm_no_current_barrier(*, by, adoption):
         current.version += 1
         _stamp_history(current, by=by, reason="No current barrier")
         current.save(update_fields=["no_barrier_confirmed_on", "version", "updated_at"])
-        figures.record_changed()
+        figures.record_changed(current)
     return current

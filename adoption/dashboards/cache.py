@@ -1,17 +1,27 @@
-"""Caching dashboard figures without ever serving stale ones.
+"""Caching dashboard figures without ever serving stale ones, and without dropping the figures
+a write did not touch.
 
 A figure is cached under a key made of the function, the exact SQL of the querysets it was
 given (which carries every filter and the access policy's visibility rule), its other
-arguments, today's date (stall status depends on it) and the data version. The data version is
-bumped in the same transaction as every change to the counted records, so a cached figure is
-only ever reused while the data it counted is unchanged: once per unit of work by the write
-services of adoptions, barriers and actions (adoption/dashboards/upkeep.py), by the bulk
-loaders, and on every save of reference data (organisations, innovations, pathways: signals
-below, as the admin edits those directly).
+arguments, today's date (stall status depends on it) and two kinds of counter:
+
+- the **data version** (`DataVersion`), bumped by whatever may change any figure: bulk loads,
+  rebuilt tallies, and every save of reference data (organisations, innovations, pathways:
+  signals below, as the admin edits those directly);
+- the **versions of the figure's scopes** (`FigureVersion`). A write service bumps, in the same
+  transaction as its write, the scopes of the records it changed: "all", the innovation
+  ("innovation:12"), the region and the ICB (adoption/dashboards/upkeep.py). A page narrowed to
+  an innovation or a place reads its figures inside `figure_scope` with those scopes, so its
+  figures are keyed by them alone and survive writes to other innovations and places; any
+  other figure is keyed by "all", which every write bumps.
+
+So a cached figure is only ever reused while the data it counted is unchanged.
 """
 
+import contextvars
 import functools
 import hashlib
+from contextlib import contextmanager
 
 from django.core.cache import cache
 from django.core.exceptions import EmptyResultSet
@@ -20,11 +30,14 @@ from django.db.models import F, QuerySet
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.utils import timezone
 
-from adoption.dashboards.models import DataVersion
+from adoption.dashboards.models import DataVersion, FigureVersion
 from adoption.registry.models import Innovation, Organisation, Pathway
 
 TIMEOUT = 60 * 60 * 24
 REFERENCE_DATA = [Organisation, Innovation, Pathway]
+ALL = "all"  # the scope every write bumps
+
+_versions = contextvars.ContextVar("figure_versions", default=None)
 
 
 def current_version():
@@ -36,6 +49,42 @@ def bump_version(**kwargs):
     updated = DataVersion.objects.filter(pk=1).update(version=F("version") + 1)
     if not updated:
         DataVersion.objects.get_or_create(pk=1, defaults={"version": 1})
+
+
+def scope(kind, pk):
+    """The scope of the records of one innovation, region or ICB: "innovation:12"."""
+    return f"{kind}:{pk}"
+
+
+def bump_scopes(scopes):
+    """Bump "all" and these scopes, in the caller's transaction, in a fixed order so that two
+    writes never deadlock on them."""
+    table = FigureVersion._meta.db_table
+    rows = [[name] for name in sorted({ALL, *scopes})]
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            f"INSERT INTO {table} (scope, version) VALUES (%s, 1) "
+            f"ON CONFLICT (scope) DO UPDATE SET version = {table}.version + 1",
+            rows,
+        )
+
+
+def read_versions(scopes):
+    """The data version and the versions of these scopes, as one string, in one query."""
+    found = dict(FigureVersion.objects.filter(scope__in=scopes).values_list("scope", "version"))
+    parts = [f"{name}={found.get(name, 0)}" for name in sorted(scopes)]
+    return f"data={current_version()};" + ";".join(parts)
+
+
+@contextmanager
+def figure_scope(scopes):
+    """Figures cached inside this block are keyed by these scopes' versions (read once, here):
+    use it only where every figure is narrowed to records of these scopes."""
+    token = _versions.set(read_versions(sorted(set(scopes) or {ALL})))
+    try:
+        yield
+    finally:
+        _versions.reset(token)
 
 
 def connect_signals():
@@ -68,7 +117,7 @@ def cached(function):
             function.__module__,
             function.__qualname__,
             connection.settings_dict["NAME"],
-            str(current_version()),
+            _versions.get() or read_versions([ALL]),
             str(kwargs.get("today") or timezone.localdate()),
             *(_describe(a) for a in args),
             *(f"{k}={_describe(v)}" for k, v in sorted(kwargs.items())),

@@ -15,6 +15,7 @@ from adoption.barriers.filters import AdoptionFilter, BarrierFilter
 from adoption.barriers.models import Adoption, Barrier, EnablerAction, StageChange
 from adoption.core.forms import FilterForm, applied_filters
 from adoption.dashboards.aggregates import GROUPING_LABELS
+from adoption.dashboards.cache import scope
 
 
 class GroupingForm(forms.Form):
@@ -60,6 +61,20 @@ class DashboardFilters:
     def places_filtered(self):
         """Whether a place filter narrows this view."""
         return any(self.data.get(name) for name in PLACE_FILTERS)
+
+    def scopes(self, *, places=True, innovation=None):
+        """The scopes (adoption/dashboards/cache.py) that every figure of this view is narrowed
+        to: the innovation filtered to (or given), and, with `places`, the region and ICB;
+        none when nothing narrows it."""
+        if not self.is_valid():
+            return []
+        self.adoptions_filter.is_valid()
+        used = self.adoptions_filter.form.cleaned_data
+        innovation = innovation or used.get("innovation")
+        found = [scope("innovation", innovation.pk)] if innovation else []
+        if places:
+            found += [scope(kind, used[kind].pk) for kind in ("region", "icb") if used.get(kind)]
+        return found
 
     def everywhere(self):
         """The same filters over every place: the viewer's other filters and access still

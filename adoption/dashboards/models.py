@@ -43,14 +43,28 @@ class SpreadRollup(models.Model):
 
 
 class DataVersion(models.Model):
-    """A counter bumped in the same transaction as any change to the records the dashboards
-    count. Cached dashboard figures are keyed by it, so a change is never hidden by a cache."""
+    """A counter bumped by whatever may change any figure: bulk loads, rebuilt tallies and
+    changes of reference data (organisations, innovations, pathways). Every cached figure is
+    keyed by it; the write services bump `FigureVersion`s instead."""
 
     id = models.PositiveSmallIntegerField(primary_key=True, default=1)
     version = models.BigIntegerField(default=0)
 
     def __str__(self):
         return f"data version {self.version}"
+
+
+class FigureVersion(models.Model):
+    """A counter per scope of data ("all", "innovation:12", "region:3", "icb:40"), bumped in
+    the same transaction as a write to records in that scope ("all": any write). A cached
+    figure narrowed to an innovation or a place is keyed by that scope's counter alone, so a
+    write elsewhere leaves it in place (adoption/dashboards/cache.py)."""
+
+    scope = models.CharField(max_length=40, primary_key=True)
+    version = models.BigIntegerField(default=0)
+
+    def __str__(self):
+        return f"{self.scope} version {self.version}"
 
 
 # --- tallies: barriers and actions counted per place, for the national dashboards --------------

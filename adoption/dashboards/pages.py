@@ -6,14 +6,16 @@ Every table is declared once, below, as a `Layout`: `LAYOUTS` lists each page's 
 API schema describes them from there. Where a figure is tallied, the filters say where its rows
 come from (`DashboardFilters.rows`); the figure is computed the same way either way."""
 
+import functools
+
 from django.utils import timezone
 
 from adoption.barriers.models import STAGE_ORDER, Stage
 from adoption.dashboards import aggregates, presenters, stall_rule, tallies
-from adoption.dashboards.cache import cached
+from adoption.dashboards.cache import cached, figure_scope
 from adoption.dashboards.quarters import last_complete_quarter, quarter_label, quarters
 from adoption.dashboards.tables import Column, Compared, EachGroup, Layout, chart
-from adoption.registry.models import Organisation, OrganisationType
+from adoption.registry.models import Innovation, Organisation, OrganisationType
 
 # How many peers and open barriers the organisation page names.
 LISTED = 50
@@ -197,6 +199,23 @@ LAYOUTS = {
 MATRIX_GROUPS = 14  # more groups than this and the matrix is only downloadable
 
 
+def scoped(*, places=True):
+    """Build a page inside `figure_scope` with the scopes its filters narrow every figure to
+    (an innovation given to the page narrows it too); `places=False` for a page whose figures
+    also read places the filters leave out."""
+
+    def decorate(page):
+        @functools.wraps(page)
+        def build(filters, *args, **kwargs):
+            innovation = next((arg for arg in args if isinstance(arg, Innovation)), None)
+            with figure_scope(filters.scopes(places=places, innovation=innovation)):
+                return page(filters, *args, **kwargs)
+
+        return build
+
+    return decorate
+
+
 def compared(grouping):
     """The column naming the group a page compares by: its key is the way of comparing."""
     return Column(grouping, aggregates.GROUPING_LABELS[grouping])
@@ -218,6 +237,7 @@ class Page:
 FLAGS_SHOWN = 20
 
 
+@scoped(places=False)  # the why reads every place
 def spread(filters, *, every_flag=False):
     """The Spread page; it lists the first `FLAGS_SHOWN` flags unless `every_flag`."""
     national = filters.everywhere() if filters.places_filtered else None
@@ -497,6 +517,7 @@ def _why_rows(why):
     return sorted(rows, key=lambda row: (-row["z"], row["category"]))
 
 
+@scoped()
 def barriers(filters):
     grouping = filters.grouping
     counted = filters.rows(tallies.BARRIERS)
@@ -537,6 +558,7 @@ def barriers(filters):
     )
 
 
+@scoped()
 def savings(filters):
     qs = filters.barriers
     by_type = BY_TYPE.table(aggregates.savings_by_type(qs))
@@ -547,6 +569,7 @@ def savings(filters):
     return Page("Savings elsewhere", tables, charts=charts)
 
 
+@scoped()
 def what_worked(filters):
     summary, effect = aggregates.enablers(filters.rows(tallies.ACTIONS))
     tables = [
@@ -567,6 +590,7 @@ def what_worked(filters):
     return Page("What worked", tables, charts=charts)
 
 
+@scoped()
 def innovation(filters, innovation):
     adoptions = filters.adoptions.filter(innovation=innovation)
     barriers = filters.barriers.filter(innovation=innovation)

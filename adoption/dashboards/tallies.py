@@ -34,6 +34,7 @@ from adoption.barriers.models import (
     BarrierStatus,
     Severity,
 )
+from adoption.dashboards.cache import bump_version
 from adoption.dashboards.models import PLACE_COLUMNS
 from adoption.dashboards.rows import Rows, alias, sql_of
 from adoption.dashboards.sql import DaysBetween
@@ -346,7 +347,9 @@ OF_ACTIONS = [t for t in TALLIES if t.source == "action"]
 
 
 def rebuild(declared, apps=global_apps):
-    """Recount these tallies from the records (after bulk loads and changes of place)."""
+    """Recount these tallies from the records (after bulk loads and changes of place), and let
+    no cached figure outlive them."""
+    bump_version()
     tables = list(dict.fromkeys(tally.model(apps) for tally in declared))
     for model in tables:
         model.objects.all().delete()

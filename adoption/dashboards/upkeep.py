@@ -12,7 +12,9 @@ and enabler actions, and they say here what they are about to change:
 When the outermost `figures_upkeep` block ends, still inside the service's transaction, the
 upkeep counts afresh what each touched barrier (with its actions) contributes to each tally,
 adds the difference from what it contributed before, counts the new stage changes into the
-roll-up, and bumps the data version: once per unit of work, however many services it spans.
+roll-up, and bumps the versions of the scopes it touched (every innovation, region and ICB of
+the records changed, and "all": adoption/dashboards/cache.py): once per unit of work, however
+many services it spans.
 A block that fails applies nothing (its transaction rolls back anyway).
 
 docs/adr/0004-one-door-for-writes.md says why; the property tests in
@@ -26,7 +28,8 @@ from django.db import transaction
 
 from adoption.barriers.models import Barrier, EnablerAction, StageChange
 from adoption.dashboards import tallies
-from adoption.dashboards.cache import bump_version
+from adoption.dashboards.cache import bump_scopes, scope
+from adoption.registry.models import Organisation
 
 _local = threading.local()
 
@@ -51,6 +54,7 @@ class FigureUpkeep:
         self._new = set()  # barriers created in this unit: they contributed nothing before
         self._changes_before = {}  # what the stage changes deleted in this unit contributed
         self._new_changes = set()  # stage changes added in this unit
+        self._scopes = set()  # of records changed that no tally holds
         self._touched = False
 
     def barrier_changing(self, barrier_id):
@@ -79,11 +83,17 @@ class FigureUpkeep:
         )
         self._changes_before = tallies.added(self._changes_before, counted)
 
-    def record_changed(self):
-        """Something counted changed that no tally holds (an adoption's stage or mark)."""
+    def record_changed(self, adoption):
+        """Something counted changed that no tally holds (an adoption's details or mark)."""
         self._touched = True
+        region, icb = Organisation.objects.values_list("region_id", "icb_id").get(
+            pk=adoption.organisation_id
+        )
+        self._scopes |= _scopes({"innovation_id": adoption.innovation_id, "region_id": region})
+        self._scopes |= _scopes({"icb_id": icb})
 
     def apply(self):
+        scopes = set(self._scopes)
         barrier_ids = sorted(self._before.keys() | self._new)
         if barrier_ids:
             before = _merged(self._before[pk] for pk in barrier_ids if pk in self._before)
@@ -92,13 +102,32 @@ class FigureUpkeep:
                 tallies.OF_BARRIERS + tallies.OF_ACTIONS, before, after, strict=True
             ):
                 tally.add(tallies.difference(old, new))
+                if tally is tallies.BY_INNOVATION:
+                    scopes |= _scopes_of(tally, old.keys() | new.keys())
         if self._changes_before or self._new_changes:
             after = tallies.SPREAD.count(
                 StageChange.objects.filter(pk__in=self._new_changes), chunk_size=None
             )
             tallies.SPREAD.add(tallies.difference(self._changes_before, after))
+            scopes |= _scopes_of(tallies.SPREAD, self._changes_before.keys() | after.keys())
         if self._touched:
-            bump_version()
+            bump_scopes(scopes)
+
+
+SCOPED = {"innovation_id": "innovation", "region_id": "region", "icb_id": "icb"}
+
+
+def _scopes(values):
+    """The scopes of a record from its {innovation_id, region_id, icb_id} (any of them)."""
+    return {scope(SCOPED[name], pk) for name, pk in values.items() if name in SCOPED and pk}
+
+
+def _scopes_of(tally, keys):
+    """The scopes of the records counted under these keys of a tally."""
+    found = set()
+    for key in keys:
+        found |= _scopes(dict(zip(tally.keys, key, strict=True)))
+    return found
 
 
 def _merged(contributions):

@@ -6,7 +6,13 @@ from django.test.utils import CaptureQueriesContext
 
 from adoption.barriers import services
 from adoption.barriers.models import Barrier
-from tests.factories import BarrierFactory, category
+from tests.factories import (
+    BarrierFactory,
+    InnovationFactory,
+    OrganisationFactory,
+    RegionFactory,
+    category,
+)
 from tests.integration.conftest import signed_in
 
 pytestmark = pytest.mark.django_db
@@ -92,3 +98,83 @@ def test_the_shared_database_cache_works_as_deployed(client, world, settings):
     services.delete_barrier(by=None, barrier=world.barrier_b)
 
     assert open_barriers(client) == before - 1
+
+
+def counting(queries):
+    """The queries that counted records or tallies (a cached figure runs none)."""
+    return [
+        q["sql"] for q in queries.captured_queries if "SUM(" in q["sql"] or "COUNT(" in q["sql"]
+    ]
+
+
+def log_barrier(world, innovation, organisation):
+    services.record_barrier(
+        by=None,
+        fields={
+            "innovation": innovation,
+            "organisation": organisation,
+            "category": category("procurement"),
+            "severity": 2,
+            "description": "Framework does not fit",
+        },
+    )
+
+
+def ranked_open(client, url):
+    rows = client.get(url).context["tables"]["ranking"].rows
+    return sum(row["open"] for row in rows)
+
+
+@pytest.mark.parametrize(
+    "page", ["/dashboard/barriers/?innovation={}", "/dashboard/innovations/{}/"]
+)
+def test_a_write_keeps_other_innovations_figures_and_refreshes_its_own(client, world, page):
+    other = InnovationFactory(name="Remote monitoring")
+    BarrierFactory(innovation=other, organisation=world.trust_b)
+    signed_in(client, world.national)
+    mine, theirs = page.format(world.innovation.pk), page.format(other.pk)
+    client.get(mine), client.get(theirs)
+
+    log_barrier(world, world.innovation, world.trust_a)
+
+    with CaptureQueriesContext(connection) as kept:
+        client.get(theirs)
+    with CaptureQueriesContext(connection) as refreshed:
+        client.get(mine)
+    assert counting(kept) == []
+    assert counting(refreshed) != []
+
+
+def test_a_write_keeps_other_regions_figures_and_refreshes_its_own(client, world):
+    north = RegionFactory(ods_code="Y62", name="North West")
+    OrganisationFactory(ods_code="RNN", region=north)
+    signed_in(client, world.national)
+    london, north_west = "/dashboard/barriers/?region=Y56", "/dashboard/barriers/?region=Y62"
+    before = ranked_open(client, london)
+    client.get(north_west)
+
+    log_barrier(world, world.innovation, world.trust_a)
+
+    with CaptureQueriesContext(connection) as kept:
+        client.get(north_west)
+    assert counting(kept) == []
+    assert ranked_open(client, london) == before + 1
+    # A national figure counts every region: it is refreshed by any write.
+    with CaptureQueriesContext(connection) as national:
+        client.get("/dashboard/barriers/")
+    assert counting(national) != []
+
+
+def test_the_spread_pages_why_is_refreshed_by_a_write_in_another_region(client, world):
+    """Filtered to a region, the Spread page still compares with every region: a write
+    elsewhere must refresh it."""
+    north = RegionFactory(ods_code="Y62", name="North West")
+    elsewhere = OrganisationFactory(ods_code="RNN", region=north)
+    signed_in(client, world.national)
+    client.get("/dashboard/?region=Y56")
+
+    log_barrier(world, world.innovation, elsewhere)
+
+    with CaptureQueriesContext(connection) as refreshed:
+        client.get("/dashboard/?region=Y56")
+    assert counting(refreshed) != []
