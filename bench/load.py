@@ -5,8 +5,9 @@ bench/results/load-<scale>.md; exits non-zero when a target of PRODUCT.md §7 is
 1. Seeds the scale's database once (shared with bench/run) and adds 40 lead accounts
    (`loadlead01`…), each leading its own acute trust.
 2. Serves the app with `gunicorn -c adoption/config/gunicorn.py`, nothing cached.
-3. Runs locust (bench/locustfile.py) headless: 50 users — 40 leads, 10 national — thinking
-   2–10 s between steps, for 5 minutes (`--quick`: `national` scale, 90 seconds).
+3. Runs locust (bench/locustfile.py) headless: 50 users — 40 leads, 10 national — arriving
+   two a second and thinking 2–10 s between steps, for 5 minutes (`--quick`: `national`
+   scale, 90 seconds).
 4. Counts barriers, actions, edits and stage changes before and after, against the writes the
    app acknowledged.
 5. Then the ceiling of the stack: the same mix with no think time, and `/healthz` alone, each
@@ -75,7 +76,7 @@ def counts(env):
     return [int(n) for n in django_says(COUNTS, env).split()]
 
 
-def locust(base, env, scratch, name, *, users, seconds, think, classes):
+def locust(base, env, scratch, name, *, users, seconds, think, classes, spawn_rate=2):
     """Run locust headless; its stats rows and what it acknowledged."""
     prefix = Path(scratch) / name
     acks = Path(scratch) / f"{name}-acks.json"
@@ -89,7 +90,7 @@ def locust(base, env, scratch, name, *, users, seconds, think, classes):
         "--users",
         str(users),
         "--spawn-rate",
-        str(max(1, users // 10)),
+        str(spawn_rate),
         "--run-time",
         f"{seconds}s",
         "--host",
@@ -154,6 +155,7 @@ def main():
             seconds=ceiling_seconds,
             think="0,0",
             classes=["Lead", "National"],
+            spawn_rate=20,
         )
         trivial, _, _ = locust(
             base,
@@ -164,6 +166,7 @@ def main():
             seconds=ceiling_seconds,
             think="0,0",
             classes=["Healthz"],
+            spawn_rate=20,
         )
     stored = {
         kind: (acks["acknowledged"].get(kind, 0), after[at] - before[at])

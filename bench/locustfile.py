@@ -11,7 +11,6 @@ filters), LOAD_THINK ("2,10": seconds between steps) and LOAD_ACKS (a file for t
 acknowledged writes, written when the run ends).
 """
 
-import http.cookiejar
 import itertools
 import json
 import os
@@ -20,6 +19,7 @@ import re
 from collections import Counter
 from html.parser import HTMLParser
 
+import requests
 from locust import HttpUser, between, events, task
 
 THINK = [float(s) for s in os.environ.get("LOAD_THINK", "2,10").split(",")]
@@ -94,15 +94,22 @@ class Forms(HTMLParser):
         )
 
 
+class LoopbackJar(requests.cookies.RequestsCookieJar):
+    """Keeps the app's cookies as a browser behind TLS would: production marks them Secure,
+    and on loopback there is no TLS to send them over."""
+
+    def set_cookie(self, cookie, *args, **kwargs):
+        cookie.secure = False
+        return super().set_cookie(cookie, *args, **kwargs)
+
+
 class Person(HttpUser):
     abstract = True
     wait_time = between(*THINK)
 
     def on_start(self):
-        # Production cookies are Secure; the TLS proxy of a deployment is played by the headers.
-        self.client.cookies.set_policy(
-            http.cookiejar.DefaultCookiePolicy(secure_protocols=("https", "http"))
-        )
+        # The TLS proxy of a deployment is played by the header and the jar.
+        self.client.cookies = LoopbackJar()
         self.client.headers["X-Forwarded-Proto"] = "https"
         page = self.client.get("/accounts/login/", name="sign in (form)")
         self.post("/accounts/login/", self.username(), name="sign in", page=page.text)
@@ -188,8 +195,9 @@ class Lead(Person):
         path = random.choice(adoptions)
         page = self.client.get(path, name="move a stage (form)").text
         form = Forms(page).having("stage")
-        current = form["fields"].get("stage")
-        others = [v for v in form["choices"]["stage"] if v and v != current]
+        shown = re.search(r">Stage</dt>.*?<strong[^>]*>([^<]+)</strong>", page, re.S)
+        current = re.search(rf'value="(\w+)">\s*<label[^>]*>{re.escape(shown.group(1))}<', page)
+        others = [v for v in form["choices"]["stage"] if v and v != current.group(1)]
         if others:
             fields = form["fields"] | {"stage": random.choice(others)}
             self.post(path, fields, name="move a stage (save)", page=page)
