@@ -176,9 +176,10 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # figure. The table is created by a migration.
 CACHES = {
     "default": {
-        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        # Django's database cache, storing many values in one statement.
+        "BACKEND": "adoption.core.cache.DatabaseCache",
         "LOCATION": "spreadwatch_cache",
-        "OPTIONS": {"MAX_ENTRIES": 5000},
+        "OPTIONS": {"MAX_ENTRIES": 20000},
     }
 }
 if TESTING:

@@ -27,7 +27,7 @@ from adoption.barriers.models import (
     stalled_q,
 )
 from adoption.dashboards import stall_rule
-from adoption.dashboards.cache import cached
+from adoption.dashboards.cache import cached, cached_each
 from adoption.dashboards.estimates import kaplan_meier, wilson_interval
 from adoption.dashboards.models import PLACE_COLUMNS, place_key
 from adoption.dashboards.quarters import (
@@ -261,36 +261,76 @@ def spread_matrix(
     today=None,
     national=None,
     charted=(),
+    innovations=None,
 ):
     """The innovation × group matrix: adoption share, stalled share and the stall flag, with
-    why each stalling group stalls (`stall_rule.explain_stalls`).
+    why each stalling group stalls (`stall_rule.explain_stalls`), by innovation name then
+    group.
 
     `adoptions`, `changes` (rows of `tallies.SPREAD`) and `barriers` (rows of
     `tallies.BY_INNOVATION`) are narrowed by the viewer's filters. When those include a place,
     `national` holds the same three narrowed by every other filter but not by place: the "why"
     compares a stalling group with the groups where the same innovation spread nationally,
-    whatever places the viewer looks at."""
+    whatever places the viewer looks at.
+
+    Each innovation's cells depend on its own records alone, so they are cached innovation by
+    innovation (`cache.cached_each`): after a write, only the innovation written to is counted
+    again. `innovations` (ids) limits the matrix to those; default every innovation."""
+    if innovations is None:
+        innovations = list(Innovation.objects.values_list("pk", flat=True))
+    by_innovation = cached_each(
+        "spread_matrix",
+        innovations,
+        lambda ids: _matrix_of(
+            adoptions.filter(innovation_id__in=ids),
+            changes=changes,
+            barriers=barriers,
+            grouping=grouping,
+            today=today,
+            national=national,
+            charted=charted,
+        ),
+        kind="innovation",
+        inputs=[
+            adoptions,
+            changes,
+            barriers,
+            *(national or ()),
+            grouping,
+            sorted(map(repr, charted)),
+        ],
+        today=today,
+        empty=[],
+    )
+    cells = [cell for pk in innovations for cell in by_innovation[pk]]
+    return sorted(cells, key=lambda c: (c.innovation, str(c.group_label)))
+
+
+def _matrix_of(adoptions, *, changes, barriers, grouping, today, national, charted):
+    """{innovation id: its cells} for the innovations of `adoptions`, judged and explained."""
     cells = spread_cells(
         adoptions, changes=changes, grouping=grouping, today=today, charted=charted
     )
     stalling = [cell for cell in cells if cell.verdict.stalling]
-    if not stalling:
-        return cells
-    innovations = sorted({cell.innovation_id for cell in stalling})
-    here = barriers_by_group(barriers, innovations, grouping=grouping)
-    if national is None:
-        compared, elsewhere = [c for c in cells if c.innovation_id in innovations], here
-    else:
-        national_adoptions, national_changes, national_barriers = national
-        compared = spread_cells(
-            national_adoptions.filter(innovation_id__in=innovations),
-            changes=national_changes,
-            grouping=grouping,
-            today=today,
-        )
-        elsewhere = barriers_by_group(national_barriers, innovations, grouping=grouping)
-    stall_rule.explain_stalls(stalling, compared, here, elsewhere, category_names())
-    return cells
+    if stalling:
+        innovations = sorted({cell.innovation_id for cell in stalling})
+        here = barriers_by_group(barriers, innovations, grouping=grouping)
+        if national is None:
+            compared, elsewhere = [c for c in cells if c.innovation_id in innovations], here
+        else:
+            national_adoptions, national_changes, national_barriers = national
+            compared = spread_cells(
+                national_adoptions.filter(innovation_id__in=innovations),
+                changes=national_changes,
+                grouping=grouping,
+                today=today,
+            )
+            elsewhere = barriers_by_group(national_barriers, innovations, grouping=grouping)
+        stall_rule.explain_stalls(stalling, compared, here, elsewhere, category_names())
+    by_innovation = defaultdict(list)
+    for cell in cells:
+        by_innovation[cell.innovation_id].append(cell)
+    return by_innovation
 
 
 def ranked_flags(cells):

@@ -108,6 +108,44 @@ def _describe(value):
     return repr(value)
 
 
+def cached_each(name, keys, compute, *, kind, inputs, today=None, empty=None):
+    """{key: value} for several records of one kind (e.g. innovation ids), each cached on its
+    own, keyed by its scope's version: a write to one innovation leaves the others' values in
+    place. The values not cached are computed together by one call of `compute(missing keys)`
+    (giving {key: value}; a key it leaves out has the value `empty`). `inputs` describes everything
+    else the values depend on (querysets and rows as `cached` describes them)."""
+    if not keys:
+        return {}
+    scopes = {key: scope(kind, key) for key in keys}
+    versions = dict(
+        FigureVersion.objects.filter(scope__in=scopes.values()).values_list("scope", "version")
+    )
+    common = "\x1f".join(
+        [
+            name,
+            connection.settings_dict["NAME"],
+            f"data={current_version()}",
+            str(today or timezone.localdate()),
+            *(_describe(value) for value in inputs),
+        ]
+    )
+    names = {
+        key: "dashboards:"
+        + hashlib.sha256(
+            f"{common}\x1f{scopes[key]}={versions.get(scopes[key], 0)}".encode()
+        ).hexdigest()
+        for key in keys
+    }
+    found = cache.get_many(list(names.values()))
+    values = {key: found[names[key]] for key in keys if names[key] in found}
+    missing = [key for key in keys if key not in values]
+    if missing:
+        computed = compute(missing)
+        values |= {key: computed.get(key, empty) for key in missing}
+        cache.set_many({names[key]: values[key] for key in missing}, TIMEOUT)
+    return values
+
+
 def cached(function):
     """Cache a function of querysets and plain values, keyed as the module docstring says."""
 

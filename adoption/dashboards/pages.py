@@ -422,6 +422,7 @@ def stall(filters, innovation, grouping, key):
         barriers=national.rows(tallies.BY_INNOVATION),
         grouping=grouping,
         charted={(innovation.pk, key)},
+        innovations=[innovation.pk],
     )
     cell = next((c for c in cells if c.group == key), None)
     by = compared(grouping)

@@ -7,6 +7,7 @@ from django.test.utils import CaptureQueriesContext
 from adoption.barriers import services
 from adoption.barriers.models import Barrier
 from tests.factories import (
+    AdoptionFactory,
     BarrierFactory,
     InnovationFactory,
     OrganisationFactory,
@@ -178,3 +179,29 @@ def test_the_spread_pages_why_is_refreshed_by_a_write_in_another_region(client, 
     with CaptureQueriesContext(connection) as refreshed:
         client.get("/dashboard/?region=Y56")
     assert counting(refreshed) != []
+
+
+def test_after_a_write_the_spread_matrix_counts_again_only_the_innovation_written_to(
+    client, world, monkeypatch
+):
+    from adoption.dashboards import aggregates
+
+    other = InnovationFactory(name="Remote monitoring")
+    AdoptionFactory(innovation=other, organisation=world.trust_b)
+    signed_in(client, world.national)
+    client.get("/dashboard/")
+    log_barrier(world, world.innovation, world.trust_a)
+    counted = []
+    matrix_of = aggregates._matrix_of
+
+    def recording(adoptions, **kwargs):
+        counted.append(sorted(set(adoptions.values_list("innovation_id", flat=True))))
+        return matrix_of(adoptions, **kwargs)
+
+    monkeypatch.setattr(aggregates, "_matrix_of", recording)
+
+    response = client.get("/dashboard/")
+
+    assert counted == [[world.innovation.pk]]
+    innovations = {row["innovation"] for row in response.context["tables"]["matrix"].rows}
+    assert innovations == {world.innovation.name, other.name}
