@@ -317,8 +317,8 @@ def time_to_resolve_elsewhere(access, barrier, *, today=None):
     """How long the barriers that "Who has solved this?" draws on take to resolve: those of
     the same category for the same innovation at other organisations that the user may see,
     in one grouped query. As on the Barriers dashboard, one still open counts as lasting at
-    least as long as it has been open (censored at today − identified), one accepted as not
-    resolved by the day it was accepted."""
+    least as long as it has been open (censored at today − identified), one accepted as never
+    resolved."""
     today = today or timezone.localdate()
     resolved, censored, by_status = Counter(), Counter(), Counter()
     for status, days, n in (
@@ -328,10 +328,13 @@ def time_to_resolve_elsewhere(access, barrier, *, today=None):
         .annotate(n=Count("id"))
         .values_list("status", "days", "n")
     ):
-        (resolved if status == BarrierStatus.RESOLVED else censored)[days] += n
+        if status == BarrierStatus.RESOLVED:
+            resolved[days] += n
+        elif status in OPEN_STATUSES:
+            censored[days] += n
         by_status[status] += n
     return TimeToResolve(
-        survival=kaplan_meier(resolved, censored),
+        survival=kaplan_meier(resolved, censored, never=by_status[BarrierStatus.ACCEPTED]),
         still_open=sum(by_status[status] for status in OPEN_STATUSES),
         accepted=by_status[BarrierStatus.ACCEPTED],
     )

@@ -434,9 +434,8 @@ def days_to_resolve(closed, still_open, *, today=None):
 
     A resolved barrier took the days from identified to resolved. One still open is counted
     as lasting at least as long as it has been open so far (censored at today − identified),
-    and one accepted (closed without being resolved) as lasting at least until it was
-    accepted (censored at its date closed, which `resolved_on` holds for both kinds of
-    closing): it is not a resolution, yet it was not resolved in the time it was watched.
+    and one accepted (closed without being resolved) as never resolved: it stays among those
+    not resolved throughout.
     Each row has the median with its 95% interval (None where fewer than half have resolved:
     "not reached"), and how many were resolved, are still open and were accepted. Quickest
     first, the medians not reached last."""
@@ -448,7 +447,6 @@ def days_to_resolve(closed, still_open, *, today=None):
         ["category_id", "days"], ["barriers", "accepted"], named=named
     ):
         resolved[category][days] += n - accepted
-        censored[category][days] += accepted
         counts[category]["accepted"] += accepted
     for category, identified, n in still_open.sum(
         ["category_id", "identified_on"], ["barriers"], named=named
@@ -456,8 +454,10 @@ def days_to_resolve(closed, still_open, *, today=None):
         censored[category][(today - identified).days] += n
         counts[category]["open"] += n
     rows = []
-    for category in resolved.keys() | censored.keys():
-        survival = kaplan_meier(resolved[category], censored[category])
+    for category in resolved.keys() | censored.keys() | counts.keys():
+        survival = kaplan_meier(
+            resolved[category], censored[category], never=counts[category]["accepted"]
+        )
         rows.append(
             {
                 "category": category,
@@ -546,7 +546,6 @@ class Outcomes:
 
     finished: int = 0
     resolved_after: Counter = field(default_factory=Counter)  # days -> actions
-    ended_after: Counter = field(default_factory=Counter)  # finished, not resolving: days -> n
     under_way: int = 0
 
     def add(self, outcome, days, n):
@@ -554,7 +553,8 @@ class Outcomes:
             self.under_way += n
             return
         self.finished += n
-        (self.resolved_after if outcome == ActionOutcome.RESOLVED else self.ended_after)[days] += n
+        if outcome == ActionOutcome.RESOLVED:
+            self.resolved_after[days] += n
 
     def columns(self):
         rate = wilson_interval(sum(self.resolved_after.values()), self.finished)
@@ -565,7 +565,8 @@ class Outcomes:
             "rate_low": rate.low,
             "rate_high": rate.high,
             "under_way": self.under_way,
-            **median_days(kaplan_meier(self.resolved_after, self.ended_after)),
+            # A finished action that did not resolve its barrier never will.
+            **median_days(kaplan_meier(self.resolved_after, {}, never=self.finished - rate.part)),
         }
 
 
@@ -583,8 +584,8 @@ def enablers(actions):
     Each row has the finished actions, how many resolved their barrier, the resolution rate with
     its 95% (Wilson) interval, the actions still under way, and the median days from the
     barrier being identified to the action resolving it as Kaplan–Meier estimates it from the
-    finished actions: one that finished without resolving its barrier counts as not having
-    resolved it in the days to its completion (censored there). Actions under way are left out
+    finished actions: one that finished without resolving its barrier never will, so it stays
+    among those not resolved throughout. Actions under way are left out
     of the median, as the tally does not keep the day each barrier was identified, only that
     they are under way (keeping it would take a row per action at national scale); the column
     of actions under way says how many that leaves out."""

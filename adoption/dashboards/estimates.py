@@ -26,15 +26,18 @@ class Survival:
     high: int | None
     resolved: int
     still_open: int
+    never: int = 0  # closed without being resolved
 
     @property
     def total(self):
-        return self.resolved + self.still_open
+        return self.resolved + self.still_open + self.never
 
 
-def kaplan_meier(resolved_after, open_for):
-    """Median days to resolve from {days: how many resolved after that many days} and
-    {days: how many are still open after that many days}.
+def kaplan_meier(resolved_after, open_for, never=0):
+    """Median days to resolve from {days: how many resolved after that many days},
+    {days: how many are still open after that many days} and how many will `never` resolve
+    (closed without being resolved: they stay in the count of those not resolved throughout,
+    as if watched for ever, so a kind seldom resolved does not look quick).
 
     The median is the first day on which the estimated share still open falls to one half or
     below. Its interval comes from the pointwise 95% interval of that share, with Greenwood's
@@ -43,7 +46,7 @@ def kaplan_meier(resolved_after, open_for):
     """
     resolved = sum(resolved_after.values())
     still_open = sum(open_for.values())
-    at_risk = resolved + still_open
+    at_risk = resolved + still_open + never
     share = 1.0
     greenwood = 0.0
     median = low = high = None
@@ -63,7 +66,7 @@ def kaplan_meier(resolved_after, open_for):
                 break  # the last of the three to fall to one half: the rest change none
         # Those resolved on this day and those last seen open on it both leave the risk set.
         at_risk -= ended + open_for.get(day, 0)
-    return Survival(median, low, high, resolved, still_open)
+    return Survival(median, low, high, resolved, still_open, never)
 
 
 def _band(share, greenwood):

@@ -27,8 +27,9 @@ class GroupingForm(forms.Form):
     )
 
 
-# The filters that narrow by place: the stall rule's "why" compares with every place.
-PLACE_FILTERS = ("region", "icb", "org_type", "organisation")
+# The filters that narrow by place: the stall rule's "why" compares with every place. The
+# organisation type is a place only when the page compares organisation types.
+PLACE_FILTERS = ("region", "icb", "organisation")
 
 
 class DashboardFilters:
@@ -58,9 +59,14 @@ class DashboardFilters:
         return form
 
     @property
+    def place_filters(self):
+        """The filters that narrow this view by place, given what it compares."""
+        return (*PLACE_FILTERS, "org_type") if self.grouping == "org_type" else PLACE_FILTERS
+
+    @property
     def places_filtered(self):
         """Whether a place filter narrows this view."""
-        return any(self.data.get(name) for name in PLACE_FILTERS)
+        return any(self.data.get(name) for name in self.place_filters)
 
     def scopes(self, *, places=True, innovation=None):
         """The scopes (adoption/dashboards/cache.py) that every figure of this view is narrowed
@@ -80,11 +86,18 @@ class DashboardFilters:
         """The same filters over every place: the viewer's other filters and access still
         apply."""
         data = self.data.copy()
-        for name in PLACE_FILTERS:
+        for name in self.place_filters:
             data.pop(name, None)
         national = DashboardFilters.__new__(DashboardFilters)
         national._read(data, self.access, self.grouping_form is not None)
         return national
+
+    def query_everywhere(self):
+        """The query string of `everywhere`'s filters, without the page's own controls."""
+        data = self.everywhere().data.copy()
+        for name in ("group_by", "flags", "download"):
+            data.pop(name, None)
+        return data.urlencode()
 
     @property
     def applied(self):

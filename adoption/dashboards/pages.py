@@ -216,6 +216,10 @@ def scoped(*, places=True):
     return decorate
 
 
+# A group in words, as a sentence names it ("the 3 ICBs where it spread").
+GROUP_KINDS = {"region": "region", "icb": "ICB", "org_type": "organisation type"}
+
+
 def compared(grouping):
     """The column naming the group a page compares by: its key is the way of comparing."""
     return Column(grouping, aggregates.GROUPING_LABELS[grouping])
@@ -248,6 +252,7 @@ def spread(filters, *, every_flag=False):
         changes=filters.rows(tallies.SPREAD),
         by_innovation=filters.rows(tallies.BY_INNOVATION),
         shown=None if every_flag else FLAGS_SHOWN,
+        query=filters.query_everywhere(),
         **_national_inputs(national),
     )
 
@@ -271,7 +276,7 @@ def _national(national_adoptions=None, national_changes=None, national_barriers=
 
 
 @cached
-def _spread(adoptions, *, grouping, barriers, changes, by_innovation, shown, **national):
+def _spread(adoptions, *, grouping, barriers, changes, by_innovation, shown, query, **national):
     """The whole Spread page, cached as one piece rather than figure by figure: compared by
     ICB it draws thousands of cells, and redrawing them costs more than reading them back."""
     figures = aggregates.headline(adoptions, barriers)
@@ -285,7 +290,7 @@ def _spread(adoptions, *, grouping, barriers, changes, by_innovation, shown, **n
     funnels = aggregates.funnels(cells)
     by = compared(grouping)
     flags = aggregates.ranked_flags(cells)
-    kind = by.label.lower() if grouping != "org_type" else "organisation type"
+    kind = GROUP_KINDS[grouping]
     tables = [
         FUNNELS.table(
             [
@@ -356,7 +361,7 @@ def _spread(adoptions, *, grouping, barriers, changes, by_innovation, shown, **n
         flags_listed=len(listed),
         too_small=sum(1 for c in cells if c.verdict.too_small),
         min_organisations=stall_rule.MIN_ORGANISATIONS,
-        stalling_rows=presenters.stalling_rows(listed, grouping, kind),
+        stalling_rows=presenters.stalling_rows(listed, grouping, kind, query),
         grouping=grouping,
         group_label=by.label,
         show_matrix=len(groups) <= MATRIX_GROUPS,
@@ -425,12 +430,11 @@ def stall(filters, innovation, grouping, key):
         innovations=[innovation.pk],
     )
     cell = next((c for c in cells if c.group == key), None)
-    by = compared(grouping)
-    kind = by.label.lower() if grouping != "org_type" else "organisation type"
+    kind = GROUP_KINDS[grouping]
     tables, charts = [], {}
     if cell is not None and cell.verdict.chart is not None:
         tables.append(SPC.table(_spc_rows(cell)))
-        charts["spc"] = _spc_chart(tables[0])
+        charts["spc"] = _spc_chart(tables[0], stall_rule.special_causes(cell.verdict.chart))
     if cell is not None and cell.why is not None:
         tables.append(WHY.table(_why_rows(cell.why)))
     latest = stall_rule.special_causes(cell.verdict.chart)[-1:] if cell else []
@@ -471,25 +475,29 @@ def _spc_rows(cell):
     ]
 
 
-# Making Data Count's colours: orange for a concern, blue for an improvement, grey otherwise.
-CAUSE_COLOURS = {
-    SPECIAL_CAUSES[stall_rule.LOW]: "#ED8B00",
-    SPECIAL_CAUSES[stall_rule.HIGH]: "#41B6E6",
-    "": "#768692",
+# How a point is drawn by its special cause: Making Data Count's orange for a concern and
+# blue for an improvement (darkened to keep 3:1 contrast on white), grey otherwise; a concern
+# points down and an improvement up, so colour is never the only cue.
+CAUSE_POINTS = {
+    stall_rule.LOW: ("#B34D00", "triangle", 180),
+    stall_rule.HIGH: ("#005EB8", "triangle", 0),
+    None: ("#768692", "circle", 0),
 }
 
 
-def _spc_chart(table):
-    """The XmR chart: advances, points coloured by special cause, with the mean and limits."""
+def _spc_chart(table, causes):
+    """The XmR chart: advances, each point drawn by its special cause (`causes`), with the mean
+    and limits."""
     drawn = chart(table, kind="line", x="quarter", series=["advances", "mean", "lower", "upper"])
     advances, mean, lower, upper = drawn["data"]["datasets"]
-    colours = [CAUSE_COLOURS[row["special_cause"]] for row in table.rows]
+    colours, shapes, turns = zip(*(CAUSE_POINTS[cause] for cause in causes), strict=True)
     advances |= {
         "borderColor": "#425563",
         "pointBackgroundColor": colours,
         "pointBorderColor": colours,
-        "pointRadius": 5,
-        "pointStyle": "circle",
+        "pointRadius": 6,
+        "pointStyle": shapes,
+        "pointRotation": turns,
     }
     mean |= {"borderColor": "#212b32", "pointRadius": 0, "borderDash": [], "borderWidth": 1}
     for limit in (lower, upper):

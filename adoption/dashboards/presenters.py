@@ -52,15 +52,17 @@ def funnel_cells(funnel, stages):
     )
 
 
-def stalling_rows(stalling, grouping, kind):
+def stalling_rows(stalling, grouping, kind, query):
     """The rows of the "where spread is stalling" table: one per flagged group, ranked, with why
-    it stalls, why it is flagged and a link to its chart. `kind` names a group in words."""
+    it stalls, why it is flagged and a link to its chart (keeping the filters in `query` that
+    are not places). `kind` names a group in words."""
     stall_url = reverse("dashboard-stall", args=[0, grouping, "x"]).removesuffix(
         f"0/{grouping}/x/"
     )
     rows = []
     for rank, cell in enumerate(stalling, start=1):
         link = f"{stall_url}{cell.innovation_id}/{grouping}/{escape(cell.group_code or 'none')}/"
+        link += f"?{escape(query)}" if query else ""
         reasons = "".join(
             f"<li>{escape(capfirst(reason))}.</li>" for reason in cell.verdict.reasons
         )

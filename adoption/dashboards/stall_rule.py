@@ -11,9 +11,9 @@ A group is flagged as stalling when all of these hold:
 3. its stage advances per quarter stopped after an active baseline (`find_stop`): over the
    latest run of at least `RECENT_QUARTERS` complete quarters, the advances are at most a
    quarter of what the rate of the quarters before (up to `BASELINE_QUARTERS` of them, with at
-   least `MIN_BASELINE_ADVANCES` advances) would give, and a fall that large would happen by
-   chance with probability under `ALPHA` if the baseline rate had carried on (the recent total
-   tested as a Poisson count).
+   least `MIN_BASELINE_ADVANCES` advances) would give, and a split that lopsided would happen
+   by chance with probability under `ALPHA` had the rate not changed (the exact conditional
+   test for two Poisson counts).
 
 The XmR chart of the advances (NHS "Making Data Count") is drawn with its limits fixed on that
 baseline, as Making Data Count does after a known change; its special causes are reported
@@ -106,22 +106,25 @@ def special_causes(chart):
     `HIGH` (more: an improvement) or None (common cause), by the Making Data Count rules: a
     point outside the limits; a run of `RUN_LENGTH` points on one side of the mean; a run of
     `RUN_LENGTH` points each lower (or higher) than the one before; 2 of 3 points beyond
-    two-thirds of the way to a limit on the same side."""
+    two-thirds of the way to a limit on the same side. With limits fixed on a baseline, only
+    the points after it are judged."""
     if chart is None:
         return []
     points = chart.points
     marks = [None] * len(points)
+    # With limits fixed on a baseline, the rules judge the quarters after it against them.
+    first = chart.baseline.stop if chart.fixed else 0
 
     def mark(indexes, side):
         for i in indexes:
             marks[i] = marks[i] or side
 
-    for i, point in enumerate(points):
+    for i, point in enumerate(points[first:], start=first):
         if point < chart.lower:
             mark([i], LOW)
         elif point > chart.upper:
             mark([i], HIGH)
-    for end in range(RUN_LENGTH, len(points) + 1):
+    for end in range(first + RUN_LENGTH, len(points) + 1):
         window = range(end - RUN_LENGTH, end)
         values = [points[i] for i in window]
         if all(p < chart.mean for p in values):
@@ -133,7 +136,7 @@ def special_causes(chart):
             mark(window, LOW)
         if all(b > a for a, b in pairs):
             mark(window, HIGH)
-    for end in range(3, len(points) + 1):
+    for end in range(first + 3, len(points) + 1):
         window = range(end - 3, end)
         if chart.lower < chart.mean:
             near = [i for i in window if points[i] < chart.lower_two_thirds]
@@ -184,12 +187,21 @@ def downward_signals(chart):
 # --- a stop after an active baseline -----------------------------------------------------
 
 
-def poisson_cdf(k, mu):
-    """P(X ≤ k) for X ~ Poisson(mu), summed in log space so a large `mu` does not underflow
-    term by term."""
-    if mu <= 0:
+def binomial_cdf(k, n, q):
+    """P(X ≤ k) for X ~ Binomial(n, q), summed in log space so that large counts do not
+    underflow term by term."""
+    if q <= 0:
         return 1.0
-    terms = [i * math.log(mu) - mu - math.lgamma(i + 1) for i in range(int(k) + 1)]
+    if q >= 1:
+        return 1.0 if k >= n else 0.0
+    terms = [
+        math.lgamma(n + 1)
+        - math.lgamma(i + 1)
+        - math.lgamma(n - i + 1)
+        + i * math.log(q)
+        + (n - i) * math.log(1 - q)
+        for i in range(int(k) + 1)
+    ]
     top = max(terms)
     return min(1.0, math.exp(top) * sum(math.exp(t - top) for t in terms))
 
@@ -213,8 +225,8 @@ class Stop:
         return (
             f"{self.advances:g} advances in the last {self.quarters} quarters, against "
             f"{self.expected:.0f} expected at the rate of the {len(self.baseline)} quarters "
-            f"before ({self.rate:.1f} a quarter); a fall this large happens by chance with "
-            f"probability {_probability(self.p_value)}"
+            f"before ({self.rate:.1f} a quarter); had the rate not changed, a fall this large "
+            f"would happen by chance with probability {_probability(self.p_value)}"
         )
 
 
@@ -230,9 +242,10 @@ def find_stop(points):
     tried, against a baseline of the up to `BASELINE_QUARTERS` quarters before it (at least
     `MIN_BASELINE_QUARTERS`, with at least `MIN_BASELINE_ADVANCES` advances: active). A start
     qualifies when the run's advances are at most `DROP_RATIO` of what the baseline rate gives
-    over it and so few would happen by chance with probability under `ALPHA` (a Poisson count
-    at the baseline rate). Of those, the one least likely by chance is the stop: it falls where
-    the fall is."""
+    over it and so few would happen by chance with probability under `ALPHA` had the rate not
+    changed (of the advances over baseline and run together, the share in the run tested as a
+    binomial count: the exact conditional test for two Poisson rates). Of those, the one
+    least likely by chance is the stop: it falls where the fall is."""
     points = tuple(points)
     best = None
     for start in range(MIN_BASELINE_QUARTERS, len(points) - RECENT_QUARTERS + 1):
@@ -243,7 +256,11 @@ def find_stop(points):
         observed = sum(recent)
         if active < MIN_BASELINE_ADVANCES or observed > DROP_RATIO * rate * len(recent):
             continue
-        p = poisson_cdf(observed, rate * len(recent))
+        # Of all the advances over baseline and run, so few fell in the run, had the rate
+        # not changed: the conditional test for two Poisson counts (exact; it allows for
+        # the baseline's own noise).
+        share = len(recent) / (len(baseline) + len(recent))
+        p = binomial_cdf(observed, active + observed, share)
         if p < ALPHA and (best is None or p < best.p_value):
             best = Stop(start, baseline, rate, observed, len(recent), p)
     return best
@@ -283,8 +300,14 @@ class GroupVerdict:
 
     @property
     def shows_stall(self):
-        """The stall pattern, judged or not: such a group is no baseline of spread."""
+        """The stall pattern, judged or not."""
         return self.stalling or self.too_small
+
+    @property
+    def spread(self):
+        """Whether the innovation spread here: no stall pattern, and past the early adopters
+        (Rogers' 16%). Groups that never got going are no baseline of spread."""
+        return not self.shows_stall and not self.before_majority and bool(self.organisations)
 
     @property
     def status(self):
@@ -419,10 +442,19 @@ def log_odds_z(here, elsewhere, categories):
     return scores
 
 
+def _larger_share(here, elsewhere, category):
+    """Whether the category's share of the barriers here is larger than where it spread (the
+    prior alone can lift a z-score when both shares are 100%)."""
+    there = sum(elsewhere.values())
+    share_there = elsewhere.get(category, 0) / there if there else 0
+    return here[category] / sum(here.values()) > share_there
+
+
 def over_represented(here, elsewhere, names):
     """The categories over-represented among a stalling group's barriers (`here`) against the
     groups where the innovation spread (`elsewhere`), each {category id: barriers}: those with
-    at least `MIN_COUNT` barriers here and a z-score of at least `MIN_Z`, highest first."""
+    at least `MIN_COUNT` barriers here, a larger share here than there and a z-score of at
+    least `MIN_Z`, highest first."""
     if sum(here.values()) < MIN_BARRIERS:
         return []
     scores = log_odds_z(here, elsewhere, sorted(set(names) | set(here) | set(elsewhere)))
@@ -436,7 +468,9 @@ def over_represented(here, elsewhere, names):
             scores[category],
         )
         for category in here
-        if here[category] >= MIN_COUNT and scores[category] >= MIN_Z
+        if here[category] >= MIN_COUNT
+        and scores[category] >= MIN_Z
+        and _larger_share(here, elsewhere, category)
     ]
     return sorted(found, key=lambda item: (-item.z, item.category))
 
@@ -503,7 +537,7 @@ def explain_stalls(stalling, national, here, elsewhere, names):
     barriers}; `names` maps category id to name."""
     spread_groups = defaultdict(list)
     for cell in national:
-        if not cell.verdict.shows_stall:
+        if cell.verdict.spread:
             spread_groups[cell.innovation_id].append(cell.group)
     for cell in stalling:
         groups = [g for g in spread_groups[cell.innovation_id] if g != cell.group]

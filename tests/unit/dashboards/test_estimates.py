@@ -84,3 +84,11 @@ def test_wilson_interval_matches_scipy(part, whole):
 def test_two_of_two_is_not_as_sure_as_seven_hundred_of_seven_hundred():
     assert wilson_interval(2, 2).low < 0.35 < wilson_interval(741, 741).low
     assert wilson_interval(0, 0).value is None
+
+
+def test_barriers_that_will_never_resolve_keep_the_median_from_looking_quick():
+    # 2 of 10 resolved at day 100; 8 closed without being resolved. Counted as censored they
+    # would give a median of 100 days; counted as never resolving, fewer than half resolve.
+    assert kaplan_meier({100: 2}, {}, never=8).median is None
+    survival = kaplan_meier({100: 6}, {}, never=4)
+    assert (survival.median, survival.total) == (100, 10)

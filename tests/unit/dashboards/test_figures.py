@@ -192,8 +192,9 @@ def test_enablers_rate_interval_and_median_days_per_enabler_and_per_category(nam
     assert pooled_row["rate"] == 0.5
     assert pooled_row["rate_low"] == pytest.approx(wilson.low)
     assert pooled_row["rate_high"] == pytest.approx(wilson.high)
-    # Two stopped without resolving after 10 days; of the two left, one resolved after 20.
-    assert (pooled_row["median_days"], pooled_row["under_way"]) == (20, 7)
+    # Two stopped without resolving and never will: of the four, one resolved after 20 days
+    # (three in four left) and one after 40 (half left).
+    assert (pooled_row["median_days"], pooled_row["under_way"]) == (40, 7)
     funding_row = summary[1]
     assert (funding_row["enabler"], funding_row["rate"], funding_row["median_days"]) == (
         "National funding for local capacity",

@@ -10,13 +10,13 @@ from adoption.dashboards.stall_rule import (
     LOW,
     MIN_BARRIERS,
     Why,
+    binomial_cdf,
     downward_signals,
     explain_stalls,
     find_stop,
     judge,
     log_odds_z,
     over_represented,
-    poisson_cdf,
     special_causes,
     why_not,
     xmr,
@@ -113,12 +113,24 @@ def test_special_causes_mark_a_run_on_one_side_of_the_mean():
     assert marks[:7] == [None] * 7
 
 
+def test_with_limits_fixed_on_a_baseline_only_the_quarters_after_it_are_judged():
+    # The worked example of docs/stall-rule.md: its steady baseline sits above its mean for
+    # 7 quarters, which is no signal about the stop.
+    series = [0, 1, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 1, 0, 0, 0, 0, 0, 0, 0]
+    marks = special_causes(xmr(series, baseline=range(2, 14)))
+
+    assert marks[:14] == [None] * 14
+    assert marks[14:] == [LOW] * 7
+
+
 # --- a stop after an active baseline -----------------------------------------------------
 
 
-@pytest.mark.parametrize(("k", "mu"), [(0, 40), (3, 12.5), (10, 10), (0, 0.3), (25, 400)])
-def test_poisson_cdf_agrees_with_scipy(k, mu):
-    assert poisson_cdf(k, mu) == pytest.approx(stats.poisson.cdf(k, mu), rel=1e-9, abs=1e-300)
+@pytest.mark.parametrize(
+    ("k", "n", "q"), [(0, 120, 0.25), (3, 40, 0.3), (10, 30, 0.5), (0, 2, 0.1)]
+)
+def test_binomial_cdf_agrees_with_scipy(k, n, q):
+    assert binomial_cdf(k, n, q) == pytest.approx(stats.binom.cdf(k, n, q), rel=1e-9, abs=1e-300)
 
 
 def active(quarters, rate=10):
@@ -132,7 +144,8 @@ def test_a_stop_after_an_active_baseline_is_found_at_any_age(age):
     assert stop is not None
     assert (stop.start, stop.quarters, stop.advances) == (12, age, 0)
     assert stop.rate == pytest.approx(10)
-    assert stop.p_value == pytest.approx(math.exp(-10 * age))
+    # None of the 120 advances of baseline and stop fell in the stop's share of the quarters.
+    assert stop.p_value == pytest.approx((12 / (12 + age)) ** 120)
 
 
 def test_a_stop_is_not_called_before_four_complete_quarters():
@@ -140,14 +153,19 @@ def test_a_stop_is_not_called_before_four_complete_quarters():
 
 
 def test_a_slow_stop_is_found_when_chance_cannot_explain_it():
-    # One or two advances a quarter for three years (16), then nothing for a year and a half.
-    series = [1, 2, 1, 1, 2, 1, 1, 2, 1, 1, 2, 1, 0, 0, 0, 0, 0, 0]
+    # One or two advances a quarter for three years (16), then nothing for two and a half.
+    series = [1, 2, 1, 1, 2, 1, 1, 2, 1, 1, 2, 1, *[0] * 10]
 
     stop = find_stop(series)
 
-    assert stop.start == 12 and stop.quarters == 6
-    # Expected 1.33 × 6 = 8 at the baseline rate; none is that rare by chance.
-    assert stop.p_value == pytest.approx(math.exp(-8))
+    assert stop.start == 12 and stop.quarters == 10
+    # All 16 advances fell in the 12 baseline quarters of 22: (12/22)^16, under 1 in 10,000.
+    assert stop.p_value == pytest.approx((12 / 22) ** 16)
+
+
+def test_a_short_stop_after_a_quiet_baseline_is_left_to_chance():
+    # The same 16 advances, then 6 empty quarters: (12/18)^16 ≈ 0.0015, not rare enough.
+    assert find_stop([1, 2, 1, 1, 2, 1, 1, 2, 1, 1, 2, 1, *[0] * 6]) is None
 
 
 @pytest.mark.parametrize(
@@ -301,11 +319,16 @@ def test_rare_categories_and_thin_groups_are_not_named():
     assert over_represented({1: MIN_BARRIERS - 1}, {2: 50}, {1: "a", 2: "b"}) == []
 
 
-def cell(innovation, group, *, stalling=False, too_small=False):
+def cell(innovation, group, *, stalling=False, too_small=False, spread=None):
+    shows_stall = stalling or too_small
     return SimpleNamespace(
         innovation_id=innovation,
         group=group,
-        verdict=SimpleNamespace(stalling=stalling, shows_stall=stalling or too_small),
+        verdict=SimpleNamespace(
+            stalling=stalling,
+            shows_stall=shows_stall,
+            spread=not shows_stall if spread is None else spread,
+        ),
         why=None,
     )
 
@@ -317,8 +340,10 @@ def test_explain_stalls_compares_with_where_the_innovation_spread_nationally():
         stalling,
         cell(7, "south"),
         cell(7, "west"),
-        # A group too small to judge but showing the stall is no baseline of spread.
+        # A group too small to judge but showing the stall is no baseline of spread, nor one
+        # where it never got past the early adopters.
         cell(7, "east", too_small=True),
+        cell(7, "north-east", spread=False),
         # Nor is another innovation.
         cell(8, "south"),
     ]
@@ -328,6 +353,7 @@ def test_explain_stalls_compares_with_where_the_innovation_spread_nationally():
         (7, "south"): {1: 3, 2: 25},
         (7, "west"): {1: 2, 2: 15},
         (7, "east"): {1: 30},
+        (7, "north-east"): {1: 30},
         (8, "south"): {2: 900},
     }
 
@@ -353,6 +379,13 @@ def test_a_why_says_when_there_are_too_few_barriers_and_when_nothing_stands_out(
         "Compared with the 3 ICBs where it spread, nationally (100 barriers), no barrier "
         "category stands out among the 12 barriers logged here (none reaches z = 1.96)."
     )
+
+
+def test_a_category_as_common_where_it_spread_is_not_named():
+    # Filtered to one category, every barrier on both sides is in it: 100% against 100%.
+    names = {c: str(c) for c in range(1, 15)}
+
+    assert over_represented({1: 30}, {1: 5}, names) == []
 
 
 def test_one_category_alone_has_nothing_to_compare():
