@@ -9,6 +9,7 @@ import pytest
 
 from adoption.barriers.models import Adoption, Stage
 from adoption.dashboards import pages
+from adoption.registry.models import OrganisationType
 from tests.factories import (
     AdoptionFactory,
     BarrierFactory,
@@ -219,3 +220,22 @@ def test_the_group_page_says_why_a_group_is_not_flagged(client, world):
 )
 def test_an_unknown_group_is_not_found(client, world, path):
     assert client.get(f"/dashboard/spread/{world.innovation.pk}/{path}").status_code == 404
+
+
+def test_a_flag_links_to_its_group_with_the_filters_that_are_not_places(client, world):
+    response = client.get("/dashboard/?region=Y61&identified_after=2000-01-01")
+
+    link = f"/dashboard/spread/{world.innovation.pk}/region/Y61/?identified_after=2000-01-01"
+    assert link in response.content.decode()
+
+
+def test_an_organisation_type_filter_narrows_both_sides_of_the_why(client, world):
+    """Compared by region, the organisation type is no place: where it spread is counted for
+    the same type of organisation as the group itself."""
+    pcn = OrganisationFactory(region=world.b, org_type=OrganisationType.PCN)
+    BarrierFactory(innovation=world.innovation, organisation=pcn, category=category("other"))
+
+    every_type = client.get("/dashboard/").context["stalling"][0].why
+    trusts = client.get("/dashboard/?org_type=acute_trust").context["stalling"][0].why
+
+    assert (every_type.spread_barriers, trusts.spread_barriers) == (17, 16)
