@@ -104,8 +104,9 @@ def clear_cache(env):
 
 @contextlib.contextmanager
 def serving(env, *options):
-    """Serve the app with gunicorn (and `options`) on a free port: yields its base URL."""
-    env = {**env, "STATIC_ROOT": tempfile.mkdtemp(prefix="spreadwatch-static-")}
+    """Serve the app with gunicorn (and `options`) on a free port: yields its base URL. The
+    static files are collected into a fresh STATIC_ROOT, set in `env` for what runs after."""
+    env["STATIC_ROOT"] = tempfile.mkdtemp(prefix="spreadwatch-static-")
     run(PYTHON, "manage.py", "collectstatic", "--no-input", "-v0", env=env)
     port = free_port()
     gunicorn = subprocess.Popen(
