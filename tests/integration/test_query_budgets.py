@@ -38,9 +38,10 @@ def queries(client, url):
 
 PAGES = {
     # session, user, memberships, then per page: the lead home reads adoptions with their
-    # open-barrier counts, open barriers, the innovations it may start recording, and the four
-    # headline counts.
-    "/": 11,
+    # open-barrier counts, open barriers, the innovations it may start recording, and the
+    # headline counts (adoptions, organisations, innovations, the tallied open barriers and
+    # the confidential ones the lead may not see, in two counts).
+    "/": 13,
     # session, user, memberships, filter choices (regions, ICBs, innovations, pathways,
     # categories), count, page of rows.
     "/barriers/": 11,
