@@ -556,6 +556,11 @@ class Outcomes:
         if outcome == ActionOutcome.RESOLVED:
             self.resolved_after[days] += n
 
+    def merge(self, other):
+        self.finished += other.finished
+        self.resolved_after.update(other.resolved_after)
+        self.under_way += other.under_way
+
     def columns(self):
         rate = wilson_interval(sum(self.resolved_after.values()), self.finished)
         return {
@@ -589,18 +594,20 @@ def enablers(actions):
     of the median, as the tally does not keep the day each barrier was identified, only that
     they are under way (keeping it would take a row per action at national scale); the column
     of actions under way says how many that leaves out."""
-    outcomes = defaultdict(Outcomes)
+    by_pair = defaultdict(Outcomes)
     for enabler, category, outcome, days, n in actions.sum(
         ["enabler_type_id", "category_id", "outcome", "days"],
         ["actions"],
         named={"enabler_type_id": EnablerType, "category_id": BarrierCategory},
     ):
-        for key in ((enabler,), (enabler, category)):
-            outcomes[key].add(outcome, days, n)
-    summary, effect = [], []
-    for key, counted in outcomes.items():
-        row = {"enabler": key[0], **({"category": key[1]} if len(key) == 2 else {})}
-        (effect if len(key) == 2 else summary).append(row | counted.columns())
+        by_pair[(enabler, category)].add(outcome, days, n)
+    by_enabler = defaultdict(Outcomes)
+    for (enabler, _), counted in by_pair.items():
+        by_enabler[enabler].merge(counted)
+    summary = [{"enabler": e} | counted.columns() for e, counted in by_enabler.items()]
+    effect = [
+        {"enabler": e, "category": c} | counted.columns() for (e, c), counted in by_pair.items()
+    ]
     summary.sort(key=lambda row: (*by_rate(row), row["enabler"]))
     effect.sort(key=lambda row: (*by_rate(row), row["enabler"], row["category"]))
     return summary, effect

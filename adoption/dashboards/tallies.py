@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 
 from django.apps import apps as global_apps
 from django.db import connection, models, transaction
-from django.db.models import Count, F, Q, Sum, Value
+from django.db.models import Case, Count, F, IntegerField, Q, Sum, Value, When
 from django.db.models.functions import Coalesce, TruncQuarter
 from django.dispatch import receiver
 
@@ -31,6 +31,7 @@ from adoption.barriers.models import (
     CLOSED_STATUSES,
     OPEN_STATUSES,
     STAGE_ORDER,
+    ActionOutcome,
     BarrierStatus,
     Severity,
 )
@@ -304,9 +305,16 @@ ACTIONS = Tally(
         "category_id": F("barrier__category_id"),
         "enabler_type_id": F("enabler_type_id"),
         "outcome": F("outcome"),
-        # Days from the barrier being identified to the action's completion; -1 for an action
-        # under way.
-        "days": Coalesce(DaysBetween("completed_on", "barrier__identified_on"), Value(-1)),
+        # Days from the barrier being identified to the action that resolved it; -1 for any
+        # other action (one that did not resolve its barrier never will, whenever it ended).
+        "days": Case(
+            When(
+                outcome=ActionOutcome.RESOLVED,
+                then=DaysBetween("completed_on", "barrier__identified_on"),
+            ),
+            default=Value(-1),
+            output_field=IntegerField(),
+        ),
     },
     counts={"actions": Count("id")},
     filters=REGION_AND_CATEGORY,
