@@ -1,7 +1,6 @@
 """Page-level reads for leads' pages and the barrier register. Each answers in a fixed number
 of queries, whatever the size of the data."""
 
-from collections import Counter
 from dataclasses import dataclass
 
 from django.db.models import (
@@ -28,7 +27,7 @@ from adoption.barriers.models import (
     EnablerAction,
 )
 from adoption.core.csv_export import database_values
-from adoption.dashboards.estimates import Survival, kaplan_meier
+from adoption.dashboards.estimates import TimesToResolve
 from adoption.dashboards.sql import DaysBetween
 from adoption.registry.models import Organisation
 
@@ -303,16 +302,6 @@ def who_has_solved(access, barrier):
     return list(solved)
 
 
-@dataclass
-class TimeToResolve:
-    """How long barriers of one kind take to resolve (`survival`: Kaplan–Meier), and how many
-    are still open and were accepted without being resolved."""
-
-    survival: Survival
-    still_open: int
-    accepted: int
-
-
 def time_to_resolve_elsewhere(access, barrier, *, today=None):
     """How long the barriers that "Who has solved this?" draws on take to resolve: those of
     the same category for the same innovation at other organisations that the user may see,
@@ -320,7 +309,7 @@ def time_to_resolve_elsewhere(access, barrier, *, today=None):
     least as long as it has been open (censored at today − identified), one accepted as never
     resolved."""
     today = today or timezone.localdate()
-    resolved, censored, by_status = Counter(), Counter(), Counter()
+    times = TimesToResolve()
     for status, days, n in (
         _same_kind_elsewhere(access, barrier)
         .order_by()
@@ -328,16 +317,8 @@ def time_to_resolve_elsewhere(access, barrier, *, today=None):
         .annotate(n=Count("id"))
         .values_list("status", "days", "n")
     ):
-        if status == BarrierStatus.RESOLVED:
-            resolved[days] += n
-        elif status in OPEN_STATUSES:
-            censored[days] += n
-        by_status[status] += n
-    return TimeToResolve(
-        survival=kaplan_meier(resolved, censored, never=by_status[BarrierStatus.ACCEPTED]),
-        still_open=sum(by_status[status] for status in OPEN_STATUSES),
-        accepted=by_status[BarrierStatus.ACCEPTED],
-    )
+        times.add(status, days, n)
+    return times
 
 
 BARRIER_EXPORT_COLUMNS = [

@@ -20,6 +20,7 @@ from adoption.barriers.models import (
     OPEN_STATUSES,
     ActionOutcome,
     BarrierCategory,
+    BarrierStatus,
     EnablerType,
     Route,
     Stage,
@@ -28,7 +29,7 @@ from adoption.barriers.models import (
 )
 from adoption.dashboards import stall_rule
 from adoption.dashboards.cache import cached, cached_each
-from adoption.dashboards.estimates import kaplan_meier, wilson_interval
+from adoption.dashboards.estimates import TimesToResolve, kaplan_meier, wilson_interval
 from adoption.dashboards.models import PLACE_COLUMNS, place_key
 from adoption.dashboards.quarters import (
     last_complete_quarter,
@@ -440,31 +441,27 @@ def days_to_resolve(closed, still_open, *, today=None):
     "not reached"), and how many were resolved, are still open and were accepted. Quickest
     first, the medians not reached last."""
     today = today or timezone.localdate()
-    resolved, censored = defaultdict(Counter), defaultdict(Counter)
-    counts = defaultdict(Counter)  # category -> {"open": n, "accepted": n}
+    times = defaultdict(TimesToResolve)
     named = {"category_id": BarrierCategory}
     for category, days, n, accepted in closed.sum(
         ["category_id", "days"], ["barriers", "accepted"], named=named
     ):
-        resolved[category][days] += n - accepted
-        counts[category]["accepted"] += accepted
+        times[category].add(BarrierStatus.RESOLVED, days, n - accepted)
+        times[category].add(BarrierStatus.ACCEPTED, days, accepted)
     for category, identified, n in still_open.sum(
         ["category_id", "identified_on"], ["barriers"], named=named
     ):
-        censored[category][(today - identified).days] += n
-        counts[category]["open"] += n
+        times[category].add(BarrierStatus.OPEN, (today - identified).days, n)
     rows = []
-    for category in resolved.keys() | censored.keys() | counts.keys():
-        survival = kaplan_meier(
-            resolved[category], censored[category], never=counts[category]["accepted"]
-        )
+    for category, counted in times.items():
+        survival = counted.survival
         rows.append(
             {
                 "category": category,
                 **median_days(survival),
                 "resolved": survival.resolved,
-                "open": counts[category]["open"],
-                "accepted": counts[category]["accepted"],
+                "open": survival.still_open,
+                "accepted": counted.accepted,
             }
         )
     return sorted(rows, key=lambda row: (*by_median(row), row["category"]))

@@ -8,7 +8,10 @@ they can be checked case by case and against well-kept statistics libraries.
 """
 
 import math
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, field
+
+from adoption.barriers.models import OPEN_STATUSES, BarrierStatus
 
 Z95 = 1.959963984540054  # the standard normal quantile for a two-sided 95% interval
 HALF = 0.5 + 1e-9  # one half, allowing for rounding in a product of many fractions
@@ -67,6 +70,34 @@ def kaplan_meier(resolved_after, open_for, never=0):
         # Those resolved on this day and those last seen open on it both leave the risk set.
         at_risk -= ended + open_for.get(day, 0)
     return Survival(median, low, high, resolved, still_open, never)
+
+
+@dataclass
+class TimesToResolve:
+    """Barriers counted towards a Kaplan–Meier time to resolve, by status: the one rule every
+    page follows. A resolved barrier resolved after its days; one still open is censored at
+    the days it has been open so far; one accepted (closed without being resolved) never
+    resolves."""
+
+    resolved_after: Counter = field(default_factory=Counter)  # days -> barriers
+    open_for: Counter = field(default_factory=Counter)  # days open so far -> barriers
+    accepted: int = 0
+
+    def add(self, status, days, n):
+        if status == BarrierStatus.RESOLVED:
+            self.resolved_after[days] += n
+        elif status in OPEN_STATUSES:
+            self.open_for[days] += n
+        elif status == BarrierStatus.ACCEPTED:
+            self.accepted += n
+
+    @property
+    def still_open(self):
+        return sum(self.open_for.values())
+
+    @property
+    def survival(self):
+        return kaplan_meier(self.resolved_after, self.open_for, never=self.accepted)
 
 
 def _band(share, greenwood):

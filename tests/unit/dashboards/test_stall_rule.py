@@ -1,10 +1,10 @@
-import math
 import random
 from types import SimpleNamespace
 
 import pytest
 from scipy import stats
 
+from adoption.dashboards.estimates import TimesToResolve
 from adoption.dashboards.stall_rule import (
     HIGH,
     LOW,
@@ -270,18 +270,24 @@ def test_edge_cases_are_not_flagged(case, organisations, adopters, stalled, adva
 # --- why: over-represented barriers ------------------------------------------------------
 
 
-def test_log_odds_z_follows_monroe_colaresi_and_quinn():
-    here, elsewhere = {1: 12, 2: 4}, {1: 5, 2: 40}
+def test_log_odds_z_gives_the_worked_example_of_the_stall_rule_document():
+    # docs/stall-rule.md, worked by hand: 12 of 12 here against 0 of 16 where it spread, 14
+    # categories; prior 10 × 13 / 42 = 3.10, δ = 0.79 + 2.00 = 2.78, z = 2.78 / 0.624 = 4.46.
+    z = log_odds_z({1: 12}, {2: 16}, list(range(1, 15)))
 
-    z = log_odds_z(here, elsewhere, [1, 2])
+    assert z[1] == pytest.approx(4.46, abs=0.01)
 
-    # Prior: 10 pseudo-barriers by pooled shares, each category with one more: (17+1)/63.
-    prior = 10 * 18 / 63
-    delta = math.log((12 + prior) / (16 + 10 - 12 - prior)) - math.log(
-        (5 + prior) / (45 + 10 - 5 - prior)
-    )
-    assert z[1] == pytest.approx(delta / math.sqrt(1 / (12 + prior) + 1 / (5 + prior)))
-    assert z[2] < 0  # under-represented here
+
+def test_log_odds_z_weighs_evidence_not_only_shares():
+    categories = [1, 2]
+    few = log_odds_z({1: 3, 2: 1}, {1: 1, 2: 3}, categories)
+    many = log_odds_z({1: 300, 2: 100}, {1: 100, 2: 300}, categories)
+    swapped = log_odds_z({1: 1, 2: 3}, {1: 3, 2: 1}, categories)
+
+    # The same shares with a hundred times the barriers are far surer; the sides swapped,
+    # the sign turns.
+    assert 0 < few[1] < 1.96 < many[1]
+    assert swapped[1] == pytest.approx(-few[1])
 
 
 def test_over_represented_categories_ranked_by_z_with_counts():
@@ -386,6 +392,28 @@ def test_a_category_as_common_where_it_spread_is_not_named():
     names = {c: str(c) for c in range(1, 15)}
 
     assert over_represented({1: 30}, {1: 5}, names) == []
+
+
+def test_times_to_resolve_count_each_status_by_one_rule():
+    times = TimesToResolve()
+    for status, days, n in [
+        ("resolved", 100, 2),
+        ("open", 40, 3),
+        ("being_addressed", 400, 1),
+        ("accepted", 10, 4),
+    ]:
+        times.add(status, days, n)
+
+    # Resolved: events; open or being addressed: censored; accepted: never resolved.
+    assert (times.still_open, times.accepted) == (4, 4)
+    survival = times.survival
+    assert (survival.resolved, survival.still_open, survival.never, survival.total) == (
+        2,
+        4,
+        4,
+        10,
+    )
+    assert survival.median is None  # 2 of 10 resolved
 
 
 def test_one_category_alone_has_nothing_to_compare():
