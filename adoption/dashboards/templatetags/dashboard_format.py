@@ -44,11 +44,16 @@ def pct(value):
 @register.filter
 def shade(value):
     """A sequential blue for a share from 0 to 1: lightness alone carries the value, so it
-    reads in greyscale and for colour-blind readers. Text colour keeps contrast."""
+    reads in greyscale and for colour-blind readers. Text colour keeps 4.5:1 contrast."""
     if value is None:
         return "background-color:#ffffff"
     lightness = 97 - round(float(value) * 62)
-    text = "#ffffff" if lightness < 60 else "#212b32"
+    # At this hue no text colour reaches 4.5:1 on 49% lightness: white up to 48%, black
+    # (NHS black) from 50%.
+    if lightness < 50:
+        lightness, text = min(lightness, 48), "#ffffff"
+    else:
+        text = "#0b0c0c"
     return f"background-color:hsl(212, 70%, {lightness}%);color:{text}"
 
 
