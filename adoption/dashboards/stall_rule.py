@@ -101,50 +101,48 @@ def xmr(points, baseline=None):
 LOW, HIGH = "low", "high"
 
 
-def special_causes(chart):
-    """For each point, the special cause it is part of: `LOW` (fewer advances: a concern),
-    `HIGH` (more: an improvement) or None (common cause), by the Making Data Count rules: a
-    point outside the limits; a run of `RUN_LENGTH` points on one side of the mean; a run of
-    `RUN_LENGTH` points each lower (or higher) than the one before; 2 of 3 points beyond
-    two-thirds of the way to a limit on the same side. With limits fixed on a baseline, only
-    the points after it are judged."""
-    if chart is None:
-        return []
-    points = chart.points
-    marks = [None] * len(points)
-    # With limits fixed on a baseline, the rules judge the quarters after it against them.
+def _special_causes(chart, side):
+    """The special causes on one side of the chart (`LOW` or `HIGH`), by the Making Data Count
+    rules, as (rule, the points it marks, the last point of its window): a point beyond the
+    limit ("limit"); a run of `RUN_LENGTH` points on that side of the mean ("run"); a run of
+    `RUN_LENGTH` points each lower, or higher, than the one before ("trend"); 2 of 3 points
+    beyond two-thirds of the way to the limit ("near"). With limits fixed on a baseline, only
+    the points after it are judged. The one statement of the rules: `special_causes` marks the
+    points, `downward_signals` words those ending at the latest."""
+    points, low = chart.points, side == LOW
     first = chart.baseline.stop if chart.fixed else 0
 
-    def mark(indexes, side):
-        for i in indexes:
-            marks[i] = marks[i] or side
+    def beyond(value, line):
+        return value < line if low else value > line
 
-    for i, point in enumerate(points[first:], start=first):
-        if point < chart.lower:
-            mark([i], LOW)
-        elif point > chart.upper:
-            mark([i], HIGH)
+    limit = chart.lower if low else chart.upper
+    for i in range(first, len(points)):
+        if beyond(points[i], limit):
+            yield "limit", [i], i
     for end in range(first + RUN_LENGTH, len(points) + 1):
-        window = range(end - RUN_LENGTH, end)
-        values = [points[i] for i in window]
-        if all(p < chart.mean for p in values):
-            mark(window, LOW)
-        if all(p > chart.mean for p in values):
-            mark(window, HIGH)
-        pairs = list(zip(values, values[1:], strict=False))
-        if all(b < a for a, b in pairs):
-            mark(window, LOW)
-        if all(b > a for a, b in pairs):
-            mark(window, HIGH)
-    for end in range(first + 3, len(points) + 1):
-        window = range(end - 3, end)
-        if chart.lower < chart.mean:
-            near = [i for i in window if points[i] < chart.lower_two_thirds]
-            if len(near) >= 2:
-                mark(near, LOW)
-        near = [i for i in window if points[i] > chart.upper_two_thirds]
-        if chart.upper > chart.mean and len(near) >= 2:
-            mark(near, HIGH)
+        window = list(range(end - RUN_LENGTH, end))
+        if all(beyond(points[i], chart.mean) for i in window):
+            yield "run", window, end - 1
+        if all(beyond(points[i], points[i - 1]) for i in window[1:]):
+            yield "trend", window, end - 1
+    near = chart.lower_two_thirds if low else chart.upper_two_thirds
+    if beyond(limit, chart.mean):  # limits on that side of the mean, not collapsed onto it
+        for end in range(first + 3, len(points) + 1):
+            hits = [i for i in range(end - 3, end) if beyond(points[i], near)]
+            if len(hits) >= 2:
+                yield "near", hits, end - 1
+
+
+def special_causes(chart):
+    """For each point, the special cause it is part of: `LOW` (fewer advances: a concern),
+    `HIGH` (more: an improvement) or None (common cause); see `_special_causes`."""
+    if chart is None:
+        return []
+    marks = [None] * len(chart.points)
+    for side in (LOW, HIGH):
+        for _, marked, _ in _special_causes(chart, side):
+            for i in marked:
+                marks[i] = marks[i] or side
     return marks
 
 
@@ -157,31 +155,21 @@ VARIATION = {
 
 
 def downward_signals(chart):
-    """The downward special causes at the end of the series, in words."""
+    """The downward special causes whose window ends at the latest point, in words."""
     if chart is None:
         return []
-    points, signals = chart.points, []
-    if points[-1] < chart.lower:
-        signals.append(
-            f"the latest quarter ({points[-1]:g} advances) fell below the lower process limit "
-            f"({chart.lower:.1f})"
-        )
-    tail = points[-RUN_LENGTH:]
-    if len(points) >= RUN_LENGTH and all(p < chart.mean for p in tail):
-        signals.append(
-            f"the last {RUN_LENGTH} quarters were all below the average of "
-            f"{chart.mean:.1f} advances a quarter"
-        )
-    if len(points) >= RUN_LENGTH and all(b < a for a, b in zip(tail, tail[1:], strict=False)):
-        signals.append(f"advances fell in each of the last {RUN_LENGTH} quarters")
-    if len(points) >= 3 and chart.lower < chart.mean:
-        near_lower = [p for p in points[-3:] if p < chart.lower_two_thirds]
-        if len(near_lower) >= 2:
-            signals.append(
-                "2 of the last 3 quarters were more than two-thirds of the way down to the "
-                f"lower process limit (below {chart.lower_two_thirds:.1f})"
-            )
-    return signals
+    points, latest = chart.points, len(chart.points) - 1
+    fired = {rule for rule, _, end in _special_causes(chart, LOW) if end == latest}
+    words = {
+        "limit": f"the latest quarter ({points[-1]:g} advances) fell below the lower process "
+        f"limit ({chart.lower:.1f})",
+        "run": f"the last {RUN_LENGTH} quarters were all below the average of "
+        f"{chart.mean:.1f} advances a quarter",
+        "trend": f"advances fell in each of the last {RUN_LENGTH} quarters",
+        "near": "2 of the last 3 quarters were more than two-thirds of the way down to the "
+        f"lower process limit (below {chart.lower_two_thirds:.1f})",
+    }
+    return [sentence for rule, sentence in words.items() if rule in fired]
 
 
 # --- a stop after an active baseline -----------------------------------------------------
