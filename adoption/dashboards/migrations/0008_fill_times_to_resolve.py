@@ -56,12 +56,17 @@ TALLIES = [
 
 def fill(apps, schema_editor):
     """Recount these tallies, so an existing deployment's start true."""
-    tables = [apps.get_model("dashboards", tally[0]) for tally in TALLIES]
+    refill_tallies(apps, schema_editor, TALLIES)
+
+
+def refill_tallies(apps, schema_editor, tallies):
+    """Empty these tallies and count them afresh (migration 0006's counting)."""
+    tables = [apps.get_model("dashboards", tally[0]) for tally in tallies]
     for model in tables:
         model.objects.all().delete()
     connection = schema_editor.connection
     with connection.cursor() as cursor:
-        for tally in TALLIES:
+        for tally in tallies:
             FILLING.refill(apps, cursor, tally)
         if connection.vendor == "postgresql":
             for model in tables:

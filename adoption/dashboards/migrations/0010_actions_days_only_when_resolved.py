@@ -11,6 +11,7 @@ from django.db.models import Case, Count, F, IntegerField, Q, Value, When
 from django.db.models.functions import Coalesce
 
 FILLING = importlib.import_module("adoption.dashboards.migrations.0006_fill_tallies")
+TIMES = importlib.import_module("adoption.dashboards.migrations.0008_fill_times_to_resolve")
 DaysBetween = FILLING.DaysBetween
 
 ACTIONS = (
@@ -33,13 +34,7 @@ ACTIONS = (
 
 
 def fill(apps, schema_editor):
-    model = apps.get_model("dashboards", ACTIONS[0])
-    model.objects.all().delete()
-    connection = schema_editor.connection
-    with connection.cursor() as cursor:
-        FILLING.refill(apps, cursor, ACTIONS)
-        if connection.vendor == "postgresql":
-            cursor.execute(f"ANALYZE {model._meta.db_table}")
+    TIMES.refill_tallies(apps, schema_editor, [ACTIONS])
 
 
 class Migration(migrations.Migration):
