@@ -545,13 +545,13 @@ class Outcomes:
     resolved_after: Counter = field(default_factory=Counter)  # days -> actions
     under_way: int = 0
 
-    def add(self, outcome, days, n):
+    def add(self, outcome, n):
+        """Count `n` actions with this outcome (the days of those resolving their barrier are
+        counted into `resolved_after`)."""
         if outcome == ActionOutcome.IN_PROGRESS:
             self.under_way += n
-            return
-        self.finished += n
-        if outcome == ActionOutcome.RESOLVED:
-            self.resolved_after[days] += n
+        else:
+            self.finished += n
 
     def merge(self, other):
         self.finished += other.finished
@@ -580,7 +580,7 @@ def by_rate(row):
 
 @cached
 def enablers(actions):
-    """What worked, from `actions` (rows of `tallies.ACTIONS`) in one query: (per enabler type
+    """What worked, from `actions` (rows of `tallies.ACTIONS`) in four queries: (per enabler type
     across all categories, per enabler type × barrier category), ranked by `by_rate`.
 
     Each row has the finished actions, how many resolved their barrier, the resolution rate with
@@ -592,12 +592,22 @@ def enablers(actions):
     they are under way (keeping it would take a row per action at national scale); the column
     of actions under way says how many that leaves out."""
     by_pair = defaultdict(Outcomes)
-    for enabler, category, outcome, days, n in actions.sum(
-        ["enabler_type_id", "category_id", "outcome", "days"],
-        ["actions"],
-        named={"enabler_type_id": EnablerType, "category_id": BarrierCategory},
+    for enabler, category, outcome, n in actions.sum(
+        ["enabler_type_id", "category_id", "outcome"], ["actions"]
     ):
-        by_pair[(enabler, category)].add(outcome, days, n)
+        by_pair[(enabler, category)].add(outcome, n)
+    # The days only of those that resolved their barrier (the others keep none): many rows,
+    # so read by ids and named per pair afterwards.
+    for enabler, category, days, n in actions.sum(
+        ["enabler_type_id", "category_id", "days"], ["actions"], outcome=[ActionOutcome.RESOLVED]
+    ):
+        by_pair[(enabler, category)].resolved_after[days] = n
+    enablers_named = dict(EnablerType.objects.values_list("pk", "name"))
+    categories_named = category_names()
+    by_pair = {
+        (enablers_named[enabler], categories_named[category]): counted
+        for (enabler, category), counted in by_pair.items()
+    }
     by_enabler = defaultdict(Outcomes)
     for (enabler, _), counted in by_pair.items():
         by_enabler[enabler].merge(counted)

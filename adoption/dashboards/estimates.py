@@ -7,6 +7,8 @@ they can be checked case by case and against well-kept statistics libraries.
 - `wilson_interval`: a rate with a 95% interval that does not claim 100% from 2 of 2.
 """
 
+import bisect
+import itertools
 import math
 from collections import Counter
 from dataclasses import dataclass, field
@@ -47,6 +49,13 @@ def kaplan_meier(resolved_after, open_for, never=0):
     variance on the log(−log) scale (the exponential Greenwood formula): the first days on
     which the interval's upper and lower bands fall to one half.
     """
+    if not any(open_for.values()):
+        return _uncensored(resolved_after, never)
+    return _day_by_day(resolved_after, open_for, never)
+
+
+def _day_by_day(resolved_after, open_for, never):
+    """`kaplan_meier`, walking the days in order."""
     resolved = sum(resolved_after.values())
     still_open = sum(open_for.values())
     at_risk = resolved + still_open + never
@@ -59,17 +68,61 @@ def kaplan_meier(resolved_after, open_for, never=0):
             share *= 1 - ended / at_risk
             if at_risk > ended:
                 greenwood += ended / (at_risk * (at_risk - ended))
-            lower, upper = _band(share, greenwood)
+            # The lower band is below the share and the upper above it: the lower falls to one
+            # half first, then the share, then the upper. Each band is worked out only while
+            # it may be the next to fall (most days, neither is).
+            if low is None and _band(share, greenwood)[0] <= HALF:
+                low = day
             if median is None and share <= HALF:
                 median = day
-            if low is None and lower <= HALF:
-                low = day
-            if high is None and upper <= HALF:
+            if median is not None and _band(share, greenwood)[1] <= HALF:
                 high = day
                 break  # the last of the three to fall to one half: the rest change none
         # Those resolved on this day and those last seen open on it both leave the risk set.
         at_risk -= ended + open_for.get(day, 0)
     return Survival(median, low, high, resolved, still_open, never)
+
+
+def _uncensored(resolved_after, never):
+    """`kaplan_meier` when none is still open, as for enabler actions (each either resolved
+    its barrier or never will), in a few steps per estimate rather than one per day.
+
+    Of N in all, after c have resolved the share not resolved is (N − c)/N, and Greenwood's
+    sum telescopes to c / (N (N − c)). Both bands fall as c grows (checked for every c up to
+    N in tests), so the first day each falls to one half is the first on which c reaches the
+    least count at which it does, found by halving."""
+    days = sorted(resolved_after)
+    reached = list(itertools.accumulate(resolved_after[day] for day in days))
+    resolved = reached[-1] if reached else 0
+    total = resolved + never
+
+    def share(c):
+        return (total - c) / total
+
+    def bands(c):
+        return _band(share(c), c / (total * (total - c)) if c < total else 0.0)
+
+    def first_day(falls):
+        """The first day on which `falls(c)` holds of the count c resolved by then."""
+        if not resolved or not falls(resolved):
+            return None
+        low, high = 1, resolved
+        while low < high:
+            middle = (low + high) // 2
+            if falls(middle):
+                high = middle
+            else:
+                low = middle + 1
+        return days[bisect.bisect_left(reached, low)]
+
+    return Survival(
+        median=first_day(lambda c: share(c) <= HALF),
+        low=first_day(lambda c: bands(c)[0] <= HALF),
+        high=first_day(lambda c: bands(c)[1] <= HALF),
+        resolved=resolved,
+        still_open=0,
+        never=never,
+    )
 
 
 @dataclass

@@ -202,3 +202,52 @@ class ActionTally(TallyRow):
                 name="action_tally_key",
             )
         ]
+
+
+class NationalTally(TallyRow):
+    """A region-keyed tally added up over every region (`tallies.national`)."""
+
+    category_id = models.BigIntegerField()
+
+    class Meta(TallyRow.Meta):
+        abstract = True
+
+
+class NationalResolveDaysTally(NationalTally):
+    days = models.IntegerField()
+    barriers = models.IntegerField(default=0)
+    accepted = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["category_id", "days"], name="national_resolve_days_tally_key"
+            )
+        ]
+
+
+class NationalOpenSinceTally(NationalTally):
+    identified_on = models.DateField()
+    barriers = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["category_id", "identified_on"], name="national_open_since_tally_key"
+            )
+        ]
+
+
+class NationalActionTally(NationalTally):
+    enabler_type_id = models.BigIntegerField()
+    outcome = models.CharField(max_length=20)
+    days = models.IntegerField()
+    actions = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["category_id", "enabler_type_id", "outcome", "days"],
+                name="national_action_tally_key",
+            )
+        ]

@@ -64,6 +64,16 @@ class Rows:
             using=self.using,
         )
 
+    def _one_row_each(self, group, where):
+        """Whether the rows hold at most one row per value of `group`, among those whose other
+        key columns each hold the one value `where` asks for: a tally's own table holds one row
+        per key."""
+        if len(self.sources) != 1:
+            return False
+        unique = getattr(self.sources[0], "unique", None)
+        fixed = {column for column, values in where.items() if len(set(values)) == 1}
+        return unique is not None and set(unique) <= {*group, *fixed}
+
     def sum(self, group, counts, *, named=None, **where):
         """[(*group values, *sums)]: the `counts` columns summed for each distinct value of the
         `group` key columns (one or more), over the rows whose key column `name` holds one of
@@ -82,13 +92,15 @@ class Rows:
             conditions.append(f"{name[column]} IN ({', '.join(['%s'] * len(values))})")
             where_params += values
         grouped = [name[column] for column in group]
-        sums = [f"SUM({name[column]})" for column in counts]
+        # Rows already one per group need no adding up.
+        one_each = self._one_row_each(group, where)
+        sums = [name[column] if one_each else f"SUM({name[column]})" for column in counts]
         sql = (
             f"SELECT {', '.join(f'{g} AS g{i}' for i, g in enumerate(grouped))}, "
             f"{', '.join(f'CAST({s} AS BIGINT) AS s{i}' for i, s in enumerate(sums))}"
             f" FROM ({' UNION ALL '.join(part for part, _ in parts)}) tallied"
             + (f" WHERE {' AND '.join(conditions)}" if conditions else "")
-            + f" GROUP BY {', '.join(grouped)}"
+            + ("" if one_each else f" GROUP BY {', '.join(grouped)}")
         )
         if named:
             # Named after counting, so the names join the grouped rows, not every row.

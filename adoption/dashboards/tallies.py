@@ -68,6 +68,11 @@ class Tally:
     # condition on the tally's rows.
     filters: dict = field(default_factory=dict)
     where: Q = field(default_factory=Q)  # which source records count
+    # The same records counted by fewer keys (a tally of its own, `national`): its table serves
+    # a view whose filters are all among its keys, from fewer rows.
+    rollup: "Tally | None" = field(default=None, repr=False, compare=False)
+    # The finer tally this one is the roll-up of.
+    of: "Tally | None" = field(default=None, repr=False, compare=False)
 
     @property
     def columns(self):
@@ -105,6 +110,12 @@ class Tally:
             tuple(row[:width]): tuple(n or 0 for n in row[width:])
             for row in (rows if chunk_size is None else rows.iterator(chunk_size=chunk_size))
         }
+
+    def collapsed(self, counted):
+        """{key: counts} of the finer tally `of` ({its key: counts}) added up by this tally's
+        keys: what the same records contribute here, without counting them again."""
+        positions = [list(self.of.keys).index(column) for column in self.keys]
+        return added(*({tuple(key[i] for i in positions): n} for key, n in counted.items()))
 
     def refill(self, apps=global_apps):
         """Insert a fresh count of every record, in one statement run by the database."""
@@ -155,7 +166,10 @@ class Tally:
     def rows(self, used=None, records=None):
         """The tally's rows for a view (`Rows`): its table narrowed by the filters in use
         ({name: cleaned value}) when every one is a key of it; otherwise, or with `used` None,
-        `records` (default: all) counted afresh by the query that fills the tally."""
+        `records` (default: all) counted afresh by the query that fills the tally. Its
+        `rollup`'s table serves instead where it can."""
+        if self.rollup is not None and used is not None and self.rollup.narrowed(used) is not None:
+            return self.rollup.rows(used, records)
         model = self.model()
         dates = [
             column
@@ -167,15 +181,16 @@ class Tally:
             records = self.records() if records is None else records
             source = Counted(self, records)
         else:
-            source = Stored(table)
+            source = Stored(table, self.keys)
         return Rows(self.columns, [source], dates=dates, using=source.using)
 
 
 class Stored:
-    """A tally's rows in its table (narrowed), as `Rows` asks for them."""
+    """A tally's rows in its table (narrowed), as `Rows` asks for them: one row per value of
+    its `unique` key columns."""
 
-    def __init__(self, table):
-        self.table, self.using = table, table.db
+    def __init__(self, table, unique):
+        self.table, self.using, self.unique = table, table.db, tuple(unique)
 
     def sql(self, columns):
         return sql_of(self.table.values(**{alias(i): F(c) for i, c in enumerate(columns)}))
@@ -320,6 +335,28 @@ ACTIONS = Tally(
     filters=REGION_AND_CATEGORY,
 )
 
+
+def national(tally, model_name):
+    """`tally`, kept per region, added up over every region in a table of its own (its
+    `rollup`): an unfiltered view, or one narrowed by category alone, reads one row per key
+    rather than summing each region's. Kept from the regional tally's counts on every write
+    (`collapsed`), rebuilt with it."""
+    tally.rollup = Tally(
+        model_name,
+        tally.source,
+        keys={column: key for column, key in tally.keys.items() if column != "region_id"},
+        counts=tally.counts,
+        filters={"category": "category_id"},
+        where=tally.where,
+        of=tally,
+    )
+    return tally.rollup
+
+
+NATIONAL_RESOLVE_DAYS = national(RESOLVE_DAYS, "NationalResolveDaysTally")
+NATIONAL_OPEN_SINCE = national(OPEN_SINCE, "NationalOpenSinceTally")
+NATIONAL_ACTIONS = national(ACTIONS, "NationalActionTally")
+
 # A stage change to a later stage in the order of progress is an advance.
 ADVANCE = Q()
 for _i, _from in enumerate(STAGE_ORDER):
@@ -346,9 +383,33 @@ SPREAD = Tally(
 )
 
 # The tallies of barriers and actions: rebuilt together, and kept by the barrier upkeep.
-TALLIES = [BARRIERS, BY_INNOVATION, OPENED, RESOLVED, RESOLVE_DAYS, OPEN_SINCE, ACTIONS]
+TALLIES = [
+    BARRIERS,
+    BY_INNOVATION,
+    OPENED,
+    RESOLVED,
+    RESOLVE_DAYS,
+    NATIONAL_RESOLVE_DAYS,
+    OPEN_SINCE,
+    NATIONAL_OPEN_SINCE,
+    ACTIONS,
+    NATIONAL_ACTIONS,
+]
 OF_BARRIERS = [t for t in TALLIES if t.source == "barrier"]
 OF_ACTIONS = [t for t in TALLIES if t.source == "action"]
+
+
+def count_each(declared, records):
+    """[{key: counts}] contributed by a few `records` to each of these tallies, counted afresh
+    (a roll-up from its finer tally's count, listed before it)."""
+    counted = {}
+    for tally in declared:
+        counted[id(tally)] = (
+            tally.collapsed(counted[id(tally.of)])
+            if tally.of is not None
+            else tally.count(records, chunk_size=None)
+        )
+    return [counted[id(tally)] for tally in declared]
 
 
 # --- upkeep ------------------------------------------------------------------------------------

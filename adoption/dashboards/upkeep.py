@@ -38,9 +38,9 @@ def _counted(barrier_ids):
     """What the barriers (and all their actions) contribute to each tally, in one list."""
     barriers = Barrier.objects.filter(pk__in=barrier_ids)
     actions = EnablerAction.objects.filter(barrier_id__in=barrier_ids)
-    return [tally.count(barriers, chunk_size=None) for tally in tallies.OF_BARRIERS] + [
-        tally.count(actions, chunk_size=None) for tally in tallies.OF_ACTIONS
-    ]
+    return tallies.count_each(tallies.OF_BARRIERS, barriers) + tallies.count_each(
+        tallies.OF_ACTIONS, actions
+    )
 
 
 NO_CONTRIBUTION = [{} for _ in tallies.OF_BARRIERS + tallies.OF_ACTIONS]

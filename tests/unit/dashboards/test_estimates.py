@@ -9,7 +9,7 @@ from lifelines import KaplanMeierFitter
 from lifelines.utils import median_survival_times
 from scipy.stats import binomtest
 
-from adoption.dashboards.estimates import kaplan_meier, wilson_interval
+from adoption.dashboards.estimates import _band, _day_by_day, kaplan_meier, wilson_interval
 
 
 def split(durations, observed):
@@ -92,3 +92,22 @@ def test_barriers_that_will_never_resolve_keep_the_median_from_looking_quick():
     assert kaplan_meier({100: 2}, {}, never=8).median is None
     survival = kaplan_meier({100: 6}, {}, never=4)
     assert (survival.median, survival.total) == (100, 10)
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_with_none_still_open_the_quick_path_finds_the_days_the_day_by_day_walk_does(seed):
+    rng = random.Random(seed)
+    total = rng.choice([3, 20, 200, 3000])
+    resolved = Counter(rng.randint(0, 900) for _ in range(rng.randint(1, total)))
+    never = rng.randint(0, total)
+
+    assert kaplan_meier(resolved, {}, never) == _day_by_day(resolved, {}, never)
+
+
+@pytest.mark.parametrize("total", [2, 3, 10, 57, 400, 5000])
+def test_with_none_still_open_both_bands_fall_as_more_resolve(total):
+    # What lets the quick path halve its way to each day rather than walk every one.
+    bands = [_band((total - c) / total, c / (total * (total - c))) for c in range(1, total)]
+    lower, upper = zip(*bands, strict=True)
+    assert list(lower) == sorted(lower, reverse=True)
+    assert list(upper) == sorted(upper, reverse=True)
