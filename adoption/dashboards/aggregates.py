@@ -49,6 +49,11 @@ GROUPINGS = {
 GROUPING_LABELS = {"region": "Region", "icb": "ICB", "org_type": "Organisation type"}
 
 
+# Every stage's value, in declaration order (read once: `Stage.values` builds a new list each
+# time, and the matrix asks per cell).
+STAGES = tuple(Stage.values)
+
+
 def share(part, whole):
     return part / whole if whole else None
 
@@ -97,7 +102,7 @@ def _adoption_counts(today=None):
         "organisations": Count("id"),
         "adopters": Count("id", filter=Q(stage__in=ADOPTER_STAGES)),
         "stalled": Count("id", filter=stalled_q(today=today)),
-        **{f"stage_{stage}": Count("id", filter=Q(stage=stage)) for stage in Stage.values},
+        **{f"stage_{stage}": Count("id", filter=Q(stage=stage)) for stage in STAGES},
     }
 
 
@@ -140,7 +145,7 @@ def funnels(cells):
                 innovation_id=cell.innovation_id,
                 name=cell.innovation,
                 total=0,
-                stages=dict.fromkeys(Stage.values, 0),
+                stages=dict.fromkeys(STAGES, 0),
             ),
         )
         funnel.total += cell.verdict.organisations
@@ -246,7 +251,7 @@ def spread_cells(adoptions, *, changes, grouping="region", today=None, charted=(
                 group_label=names[row[group_field]][0],
                 group_code=names[row[group_field]][1],
                 verdict=verdict,
-                stages={stage: row[f"stage_{stage}"] for stage in Stage.values},
+                stages={stage: row[f"stage_{stage}"] for stage in STAGES},
                 first_quarter=first,
             )
         )
@@ -692,7 +697,7 @@ def stage_by_group(adoptions, *, grouping="region", today=None):
                 "group": labels[row[group_field]],
                 "total": row["organisations"],
                 "stalled": row["stalled"],
-                "stages": [row[f"stage_{stage}"] for stage in Stage.values],
+                "stages": [row[f"stage_{stage}"] for stage in STAGES],
             }
             for row in rows
         ),

@@ -25,6 +25,7 @@ Dirichlet prior (Monroe, Colaresi and Quinn 2008), named only when the z-score c
 `MIN_Z`.
 """
 
+import functools
 import math
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -263,13 +264,22 @@ class GroupVerdict:
     adopters: int
     stalled: int
     advances: tuple
-    chart: XmR | None
     stop: Stop | None = None
-    signals: list = field(default_factory=list)
     stalling: bool = False
     # The stall pattern in a group too small to judge: shown as such, never flagged.
     too_small: bool = False
     reasons: list = field(default_factory=list)
+
+    @functools.cached_property
+    def chart(self):
+        """The XmR chart of the advances, its limits fixed on the stop's baseline if there is
+        one (worked out when asked: most groups' are never drawn)."""
+        return xmr(self.advances, self.stop.baseline if self.stop else None)
+
+    @property
+    def signals(self):
+        """The chart's signals of fewer advances, ending at the latest quarter, in words."""
+        return downward_signals(self.chart) if self.organisations else []
 
     @property
     def adopter_share(self):
@@ -342,18 +352,15 @@ def judge(*, organisations, adopters, stalled, advances):
     ending with the latest complete quarter)."""
     advances = tuple(advances)
     stop = find_stop(advances)
-    chart = xmr(advances, stop.baseline if stop else None)
     verdict = GroupVerdict(
         organisations=organisations,
         adopters=adopters,
         stalled=stalled,
         advances=advances,
-        chart=chart,
         stop=stop,
     )
     if not organisations:
         return verdict
-    verdict.signals = downward_signals(chart)
     if not (may_stall(organisations=organisations, stalled=stalled) and stop):
         return verdict
     if organisations < MIN_ORGANISATIONS:
@@ -365,10 +372,10 @@ def judge(*, organisations, adopters, stalled, advances):
         "moved stage for the stall period",
         stop.sentence(),
     ]
-    if verdict.signals:
+    if signals := verdict.signals:
         verdict.reasons.append(
             f"on the XmR chart, with its limits fixed on those {len(stop.baseline)} quarters: "
-            + "; ".join(verdict.signals)
+            + "; ".join(signals)
         )
     if verdict.before_majority:
         verdict.reasons.append(
