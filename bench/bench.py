@@ -28,6 +28,9 @@ from stack import (
 
 TARGET_DASHBOARD_MS = 300
 TARGET_REGISTER_MS = 100
+# Counted afresh with nothing cached (PRODUCT.md §7): Spread 250 ms, every other dashboard 150.
+TARGET_COLD_MS = 150
+TARGET_COLD_SPREAD_MS = 250
 TARGET_SEED_STRESS_S = 300
 
 FILTERS = {
@@ -87,8 +90,15 @@ def main():
     with serving(env, "--workers", "2", "--timeout", "300") as base:
         browser = Browser(base)
         browser.sign_in("national", "spreadwatch-demo")
+        # Each worker loads its code and compiles each page's templates on its first request
+        # for it, once in its life: warm both on every page, then empty the figure cache, so
+        # that a cold view measures what follows a change to the data, counting afresh.
+        for _ in range(4):
+            for _, path in DASHBOARDS + API_DASHBOARDS:
+                browser.get(path.format(innovation=innovation) + "?innovation=" + innovation)
+        clear_cache(env)
 
-        def measure(label, path, target, kind):
+        def measure(label, path, target, kind, cold_target=None):
             # Two requests warm both workers' connections; the first of them is the cold,
             # uncached figure and is reported on its own.
             status, cold, _ = browser.get(path)
@@ -104,6 +114,7 @@ def main():
                     "p95": percentile(times, 0.95),
                     "max": max(times),
                     "target": target,
+                    "cold_target": cold_target,
                 }
             )
 
@@ -113,12 +124,20 @@ def main():
                     continue
                 url = path.format(innovation=innovation)
                 url += "?" + query.format(innovation=innovation) if query else ""
-                measure(f"{name} — {filter_name}", url, TARGET_DASHBOARD_MS, "dashboard")
+                measure(
+                    f"{name} — {filter_name}",
+                    url,
+                    TARGET_DASHBOARD_MS,
+                    "dashboard",
+                    cold_target(name),
+                )
         clear_cache(env)  # the API's dashboards share the pages' figures: measure them cold too
         for name, path in API_DASHBOARDS:
             for filter_name in ("none", "one region"):
                 url = path + ("?" + FILTERS[filter_name] if FILTERS[filter_name] else "")
-                measure(f"{name} — {filter_name}", url, TARGET_DASHBOARD_MS, "api")
+                measure(
+                    f"{name} — {filter_name}", url, TARGET_DASHBOARD_MS, "api", cold_target(name)
+                )
         for name, path, filter_names in API_LISTS:
             for filter_name in filter_names:
                 query = FILTERS[filter_name].format(innovation=innovation)
@@ -169,7 +188,7 @@ def main():
     }
 
     write_report(results)
-    missed = [r for r in results["rows"] if r["p95"] > r["target"]]
+    missed = [r for r in results["rows"] if r["p95"] > r["target"] or cold_missed(r)]
     if results["export"]["rate"] < 50_000 or results["export"]["peak_mb"] >= 150:
         missed.append({"page": "CSV export"})
     if scale == "stress" and results.get("seed_seconds", 0) > TARGET_SEED_STRESS_S:
@@ -181,6 +200,14 @@ def main():
     return 0
 
 
+def cold_target(dashboard):
+    return TARGET_COLD_SPREAD_MS if dashboard.endswith(("Spread", "spread")) else TARGET_COLD_MS
+
+
+def cold_missed(row):
+    return row["cold_target"] is not None and row["cold"] > row["cold_target"]
+
+
 def write_report(results):
     lines = [
         f"# Benchmark: `{results['scale']}` scale",
@@ -188,24 +215,27 @@ def write_report(results):
         f"Run {datetime.datetime.now():%Y-%m-%d %H:%M} on {os.cpu_count()} cores; gunicorn with "
         "2 workers, production settings, PostgreSQL on 127.0.0.1. Times in milliseconds, "
         f"client-measured on loopback; p50/p95/max over {results['repeat']} warm requests; "
-        "*cold* is the first request for that page and filter (nothing cached); "
+        "*cold* is the first request for that page and filter with nothing cached, in workers "
+        "that have served the page before (its code and templates loaded); "
         f"*÷ admin* is the p50 against the admin's barrier changelist "
         f"({results['admin_p50']:.0f} ms).",
         "",
-        "| page and filters | cold | p50 | p95 | max | ÷ admin | target (p95) | met |",
-        "|---|---:|---:|---:|---:|---:|---:|:-:|",
+        "| page and filters | cold | target (cold) | p50 | p95 | max | ÷ admin | target (p95) "
+        "| met |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|:-:|",
     ]
     for r in results["rows"]:
-        met = "yes" if r["p95"] <= r["target"] else "**no**"
+        met = "yes" if r["p95"] <= r["target"] and not cold_missed(r) else "**no**"
         lines.append(
-            f"| {r['page']} | {r['cold']:.0f} | {r['p50']:.0f} | {r['p95']:.0f} | "
-            f"{r['max']:.0f} | {r['p50'] / results['admin_p50']:.2f} | {r['target']} | {met} |"
+            f"| {r['page']} | {r['cold']:.0f} | {r['cold_target'] or '–'} | {r['p50']:.0f} | "
+            f"{r['p95']:.0f} | {r['max']:.0f} | {r['p50'] / results['admin_p50']:.2f} | "
+            f"{r['target']} | {met} |"
         )
-    slow_cold = [r for r in results["rows"] if r["cold"] > r["target"]]
+    slow_cold = [r for r in results["rows"] if cold_missed(r)]
     listed = "; ".join(f"{r['page']} {r['cold']:.0f} ms" for r in slow_cold)
     lines += [
         "",
-        f"Cold first views over their target: {len(slow_cold)} of {len(results['rows'])}"
+        f"Cold dashboard views over their target: {len(slow_cold)}"
         + (f": {listed}" if slow_cold else "")
         + ". A cold view counts afresh (from the tallies where the filters allow, else from "
         "the records); it happens once per filter combination "

@@ -137,6 +137,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Dashboard figures counted for a page are cached after its response has gone.
+    "adoption.dashboards.cache.StoreFiguresAfterResponse",
 ]
 
 FORM_RENDERER = "adoption.core.forms.NhsFormRenderer"

@@ -447,16 +447,15 @@ def days_to_resolve(closed, still_open, *, today=None):
     first, the medians not reached last."""
     today = today or timezone.localdate()
     times = defaultdict(TimesToResolve)
-    named = {"category_id": BarrierCategory}
+    # Many rows: read by category id, named afterwards.
     for category, days, n, accepted in closed.sum(
-        ["category_id", "days"], ["barriers", "accepted"], named=named
+        ["category_id", "days"], ["barriers", "accepted"]
     ):
-        times[category].add(BarrierStatus.RESOLVED, days, n - accepted)
-        times[category].add(BarrierStatus.ACCEPTED, days, accepted)
-    for category, identified, n in still_open.sum(
-        ["category_id", "identified_on"], ["barriers"], named=named
-    ):
-        times[category].add(BarrierStatus.OPEN, (today - identified).days, n)
+        times[category].add_closed(days, n, accepted)
+    for category, identified, n in still_open.sum(["category_id", "identified_on"], ["barriers"]):
+        times[category].add_open_since(identified, today, n)
+    names = category_names()
+    times = {names[category]: counted for category, counted in times.items()}
     rows = []
     for category, counted in times.items():
         survival = counted.survival

@@ -16,15 +16,22 @@ arguments, today's date (stall status depends on it) and two kinds of counter:
   other figure is keyed by "all", which every write bumps.
 
 So a cached figure is only ever reused while the data it counted is unchanged.
+
+Figures counted while a page is built are stored once its response has gone
+(`StoreFiguresAfterResponse`): a cold page answers without waiting for the cache to take what
+it counted.
 """
 
 import contextvars
 import functools
 import hashlib
+import logging
+import threading
 from contextlib import contextmanager
 
 from django.core.cache import cache
 from django.core.exceptions import EmptyResultSet
+from django.core.signals import request_finished
 from django.db import connection
 from django.db.models import F, QuerySet
 from django.db.models.signals import m2m_changed, post_delete, post_save
@@ -38,6 +45,48 @@ REFERENCE_DATA = [Organisation, Innovation, Pathway]
 ALL = "all"  # the scope every write bumps
 
 _versions = contextvars.ContextVar("figure_versions", default=None)
+_unstored = threading.local()  # figures counted in this request, not yet stored
+log = logging.getLogger(__name__)
+
+
+class StoreFiguresAfterResponse:
+    """Middleware: the figures a request counts are stored in the cache when its response has
+    been sent (Django's `request_finished`), not while the user waits for it."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        _unstored.figures = {}
+        return self.get_response(request)
+
+
+def _stored(keys):
+    """{key: figure} of these keys found in the cache or counted earlier in this request."""
+    unstored = getattr(_unstored, "figures", None) or {}
+    found = {key: unstored[key] for key in keys if key in unstored}
+    missing = [key for key in keys if key not in found]
+    return found | (cache.get_many(missing) if missing else {})
+
+
+def _store(figures):
+    unstored = getattr(_unstored, "figures", None)
+    if unstored is None:
+        cache.set_many(figures, TIMEOUT)
+    else:
+        unstored.update(figures)
+
+
+def store_unstored(**kwargs):
+    """Store what this request counted (connected to `request_finished`). A failure loses
+    only cached figures, counted again when next asked."""
+    figures = getattr(_unstored, "figures", None)
+    _unstored.figures = None
+    if figures:
+        try:
+            cache.set_many(figures, TIMEOUT)
+        except Exception:
+            log.exception("Could not store %d dashboard figures", len(figures))
 
 
 def current_version():
@@ -96,6 +145,7 @@ def connect_signals():
     m2m_changed.connect(
         bump_version, sender=Innovation.pathways.through, dispatch_uid="bump-pathways"
     )
+    request_finished.connect(store_unstored, dispatch_uid="store-unstored-figures")
 
 
 def _describe(value):
@@ -136,13 +186,13 @@ def cached_each(name, keys, compute, *, kind, inputs, today=None, empty=None):
         ).hexdigest()
         for key in keys
     }
-    found = cache.get_many(list(names.values()))
+    found = _stored(list(names.values()))
     values = {key: found[names[key]] for key in keys if names[key] in found}
     missing = [key for key in keys if key not in values]
     if missing:
         computed = compute(missing)
         values |= {key: computed.get(key, empty) for key in missing}
-        cache.set_many({names[key]: values[key] for key in missing}, TIMEOUT)
+        _store({names[key]: values[key] for key in missing})
     return values
 
 
@@ -161,11 +211,11 @@ def cached(function):
             *(f"{k}={_describe(v)}" for k, v in sorted(kwargs.items())),
         ]
         key = "dashboards:" + hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
-        found = cache.get(key)
-        if found is not None:
-            return found
+        found = _stored([key])
+        if key in found:
+            return found[key]
         result = function(*args, **kwargs)
-        cache.set(key, result, TIMEOUT)
+        _store({key: result})
         return result
 
     return wrapper

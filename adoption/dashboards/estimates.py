@@ -144,6 +144,17 @@ class TimesToResolve:
         elif status == BarrierStatus.ACCEPTED:
             self.accepted += n
 
+    def add_closed(self, days, closed, accepted):
+        """`closed` barriers closed `days` after being identified, `accepted` of them without
+        being resolved (the rest resolved)."""
+        if closed > accepted:
+            self.resolved_after[days] += closed - accepted
+        self.accepted += accepted
+
+    def add_open_since(self, identified_on, today, n):
+        """`n` barriers identified on a day and still open today."""
+        self.open_for[(today - identified_on).days] += n
+
     @property
     def still_open(self):
         return sum(self.open_for.values())

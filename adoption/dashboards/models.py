@@ -205,12 +205,26 @@ class ActionTally(TallyRow):
 
 
 class NationalTally(TallyRow):
-    """A region-keyed tally added up over every region (`tallies.national`)."""
+    """A tally kept per place added up over every place (`tallies.national`)."""
 
     category_id = models.BigIntegerField()
 
     class Meta(TallyRow.Meta):
         abstract = True
+
+
+class NationalBarrierQuarterTally(NationalTally):
+    event = models.CharField(max_length=10)  # "opened" or "resolved"
+    quarter = models.DateField()
+    barriers = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["category_id", "event", "quarter"],
+                name="national_barrier_quarter_tally_key",
+            )
+        ]
 
 
 class NationalResolveDaysTally(NationalTally):

@@ -336,15 +336,19 @@ ACTIONS = Tally(
 )
 
 
+# The key columns that place what a tally counts.
+PLACE_KEYS = ("region_id", "icb_id", "org_type")
+
+
 def national(tally, model_name):
-    """`tally`, kept per region, added up over every region in a table of its own (its
+    """`tally`, kept per place, added up over every place in a table of its own (its
     `rollup`): an unfiltered view, or one narrowed by category alone, reads one row per key
-    rather than summing each region's. Kept from the regional tally's counts on every write
+    rather than summing each place's. Kept from the tally's counts on every write
     (`collapsed`), rebuilt with it."""
     tally.rollup = Tally(
         model_name,
         tally.source,
-        keys={column: key for column, key in tally.keys.items() if column != "region_id"},
+        keys={column: key for column, key in tally.keys.items() if column not in PLACE_KEYS},
         counts=tally.counts,
         filters={"category": "category_id"},
         where=tally.where,
@@ -356,6 +360,8 @@ def national(tally, model_name):
 NATIONAL_RESOLVE_DAYS = national(RESOLVE_DAYS, "NationalResolveDaysTally")
 NATIONAL_OPEN_SINCE = national(OPEN_SINCE, "NationalOpenSinceTally")
 NATIONAL_ACTIONS = national(ACTIONS, "NationalActionTally")
+NATIONAL_OPENED = national(OPENED, "NationalBarrierQuarterTally")
+NATIONAL_RESOLVED = national(RESOLVED, "NationalBarrierQuarterTally")
 
 # A stage change to a later stage in the order of progress is an advance.
 ADVANCE = Q()
@@ -387,7 +393,9 @@ TALLIES = [
     BARRIERS,
     BY_INNOVATION,
     OPENED,
+    NATIONAL_OPENED,
     RESOLVED,
+    NATIONAL_RESOLVED,
     RESOLVE_DAYS,
     NATIONAL_RESOLVE_DAYS,
     OPEN_SINCE,

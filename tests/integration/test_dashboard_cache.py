@@ -205,3 +205,46 @@ def test_after_a_write_the_spread_matrix_counts_again_only_the_innovation_writte
     assert counted == [[world.innovation.pk]]
     innovations = {row["innovation"] for row in response.context["tables"]["matrix"].rows}
     assert innovations == {world.innovation.name, other.name}
+
+
+def test_a_pages_figures_are_stored_once_its_response_has_gone(world, rf):
+    from django.core.cache import cache
+    from django.core.signals import request_finished
+    from django.http import HttpResponse
+
+    from adoption.dashboards.cache import StoreFiguresAfterResponse, cached
+
+    counted = []
+
+    @cached
+    def figure(n):
+        counted.append(n)
+        return n * 2
+
+    def view(request):
+        # Counted once per request, however often a page asks.
+        return HttpResponse(f"{figure(21)} {figure(21)}")
+
+    cache.clear()
+    response = StoreFiguresAfterResponse(view)(rf.get("/dashboard/"))
+    assert response.content == b"42 42" and counted == [21]
+    # Nothing is stored while the response is on its way (the tests' cache is in memory)...
+    assert len(cache._cache) == 0
+    request_finished.send(sender=None)
+    # ...and once it has gone, the figure is, and is served from there.
+    assert len(cache._cache) == 1
+    assert figure(21) == 42 and counted == [21]
+
+
+def test_figures_counted_outside_a_request_are_stored_at_once(world):
+    from adoption.dashboards.cache import cached
+
+    counted = []
+
+    @cached
+    def figure(n):
+        counted.append(n)
+        return n + 1
+
+    assert (figure(1), figure(1)) == (2, 2)
+    assert counted == [1]

@@ -98,19 +98,19 @@ def test_adoption_page_queries_independent_of_stage_history(client, world):
     assert small == large
 
 
-# The write services' budgets. Logging a barrier for an adoption already recorded:
-#   the innovation, organisation, category and reporter exist (4); lock the adoption (1);
-#   insert the barrier and its history row (2); set a partner, with its history (8); count
-#   what it adds to each of the seven tallies kept per place (7; the national roll-ups are
-#   added up from those counts); add to the five tallies an open barrier reaches (5); bump
-#   the data version (1); the transaction's savepoint (2).
+# The write services' budgets. Logging a barrier for an adoption already recorded (the test
+#   looks up its category: 1): the innovation, organisation, category and reporter exist (4);
+#   lock the adoption (1); insert the barrier, set its public id and write its history row
+#   (3); set a partner, with its history (5); count what it adds to each of the seven tallies
+#   kept per place (7; the national roll-ups are added up from those counts); add to the six
+#   tallies an open barrier reaches (6); bump the scopes' versions (1); the savepoint (2).
 RECORD_BARRIER_QUERIES = 30
 # Editing one: lock it (1); the related records exist (4); count what it contributed to each
 #   tally before and after, with its actions (14); save it, its history row and its actions'
-#   copies (3); read its partners, unchanged (1); add the differences (5); bump the data
-#   version (1); savepoints (2). Replacing a partner costs 11 more, with the history of each
+#   copies (3); read its partners, unchanged (1); add the differences (6); bump the scopes'
+#   versions (1); savepoints (2). Replacing a partner costs 11 more, with the history of each
 #   step.
-UPDATE_BARRIER_QUERIES = 33
+UPDATE_BARRIER_QUERIES = 34
 
 
 def barrier_fields(world, innovation):
