@@ -20,7 +20,6 @@ from adoption.barriers.models import (
     OPEN_STATUSES,
     ActionOutcome,
     BarrierCategory,
-    BarrierStatus,
     EnablerType,
     Route,
     Stage,
