@@ -11,7 +11,9 @@ applies the stall rule to them.
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Count, F, Q, Sum
+from django.core.exceptions import EmptyResultSet
+from django.db import connections
+from django.db.models import Count, Exists, F, OuterRef, Q, Sum
 from django.db.models.functions import TruncQuarter
 from django.utils import timezone
 
@@ -105,21 +107,22 @@ def _adoption_counts(today=None):
     }
 
 
-def headline(adoptions, barriers, *, today=None):
-    """Headline counts: the adoptions, and the barriers from `barriers` (rows of
-    `tallies.BARRIERS`)."""
-    counts = adoptions.aggregate(
-        **_adoption_counts(today=today),
-        organisations_in_scope=Count("organisation", distinct=True),
-    )
+def headline(adoptions, barriers, cells):
+    """Headline counts: the organisations with any of the `adoptions`, the adoptions added up
+    from the spread matrix's `cells` (every adoption is in exactly one), and the barriers from
+    `barriers` (rows of `tallies.BARRIERS`)."""
+    adopting = Organisation.objects.filter(Exists(adoptions.filter(organisation=OuterRef("pk"))))
+    total = sum(cell.verdict.organisations for cell in cells)
+    adopters = sum(cell.verdict.adopters for cell in cells)
+    stalled = sum(cell.verdict.stalled for cell in cells)
     by_status = dict(barriers.sum(["status"], ["barriers"]))
     return {
-        "organisations": counts["organisations_in_scope"],
-        "adoptions": counts["organisations"],
-        "adopters": counts["adopters"],
-        "adopter_share": share(counts["adopters"], counts["organisations"]),
-        "stalled": counts["stalled"],
-        "stalled_share": share(counts["stalled"], counts["organisations"]),
+        "organisations": adopting.count(),
+        "adoptions": total,
+        "adopters": adopters,
+        "adopter_share": share(adopters, total),
+        "stalled": stalled,
+        "stalled_share": share(stalled, total),
         "barriers": sum(by_status.values()),
         "open_barriers": sum(n for status, n in by_status.items() if status in OPEN_STATUSES),
     }
@@ -197,11 +200,22 @@ def advances(changes, innovations, *, grouping, today=None):
 def spread_counts(adoptions, *, grouping="region", today=None):
     """Adoptions counted per innovation and group (organisations, adopters, stalled, each
     stage), grouped by ids alone (a hash aggregate, no sort of every adoption)."""
-    return list(
+    counted = (
         adoptions.values("innovation_id", GROUPINGS[grouping])
         .annotate(**_adoption_counts(today=today))
         .order_by()
     )
+    # Read as the database gives them (ids and whole numbers): at national scale there are
+    # thousands of rows of a dozen counts each, and Django's per-value conversion costs more
+    # than the reading.
+    try:
+        sql, params = counted.query.sql_with_params()
+    except EmptyResultSet:
+        return []
+    with connections[counted.db].cursor() as cursor:
+        cursor.execute(sql, params)
+        names = [column[0] for column in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 
 def spread_cells(adoptions, *, changes, grouping="region", today=None, charted=()):

@@ -279,7 +279,6 @@ def _national(national_adoptions=None, national_changes=None, national_barriers=
 def _spread(adoptions, *, grouping, barriers, changes, by_innovation, shown, query, **national):
     """The whole Spread page, cached as one piece rather than figure by figure: compared by
     ICB it draws thousands of cells, and redrawing them costs more than reading them back."""
-    figures = aggregates.headline(adoptions, barriers)
     cells = aggregates.spread_matrix(
         adoptions,
         changes=changes,
@@ -287,6 +286,7 @@ def _spread(adoptions, *, grouping, barriers, changes, by_innovation, shown, que
         grouping=grouping,
         national=_national(**national),
     )
+    figures = aggregates.headline(adoptions, barriers, cells)
     funnels = aggregates.funnels(cells)
     by = compared(grouping)
     flags = aggregates.ranked_flags(cells)

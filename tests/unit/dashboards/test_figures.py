@@ -51,7 +51,7 @@ def test_headline_counts_barriers_and_the_open_ones(names):
         (2, 0, "pcn", names["workforce"], "resolved", 5, 0, 10),
     )
 
-    figures = aggregates.headline(Adoption.objects.none(), rows)
+    figures = aggregates.headline(Adoption.objects.none(), rows, [])
 
     assert (figures["barriers"], figures["open_barriers"]) == (11, 6)
 
