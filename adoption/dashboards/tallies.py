@@ -181,7 +181,14 @@ class Tally:
             records = self.records() if records is None else records
             source = Counted(self, records)
         else:
-            source = Stored(table, self.keys)
+            # One row per key; the keys a filter or a constant holds to one value need not
+            # be asked for to tell the rows apart.
+            fixed = {
+                column
+                for column, key in self.keys.items()
+                if isinstance(key, Value) or column in {self.filters[name] for name in used}
+            }
+            source = Stored(table, [column for column in self.keys if column not in fixed])
         return Rows(self.columns, [source], dates=dates, using=source.using)
 
 
