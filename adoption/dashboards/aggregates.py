@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import EmptyResultSet
 from django.db import connections
-from django.db.models import Count, Exists, F, OuterRef, Q, Sum
+from django.db.models import Count, Exists, OuterRef, Q, Sum
 from django.db.models.functions import TruncQuarter
 from django.utils import timezone
 
@@ -488,35 +488,12 @@ def days_to_resolve(closed, still_open, *, today=None):
 
 
 @cached
-def savings_by_type(barriers):
-    """Who bears the cost and where the savings land, by pair of organisation types."""
-    types = dict(OrganisationType.choices)
-    rows = (
-        barriers.filter(savings_organisation__isnull=False)
-        .values("organisation__org_type", "savings_organisation__org_type")
-        .annotate(
-            barriers=Count("id"),
-            cost=Sum("cost_borne_gbp"),
-            savings=Sum("savings_elsewhere_gbp"),
-        )
-        .order_by(F("savings").desc(nulls_last=True))
-    )
-    return [
-        {
-            "org_type": types.get(row["organisation__org_type"]),
-            "savings_org_type": types.get(row["savings_organisation__org_type"]),
-            **{key: row[key] for key in ("barriers", "cost", "savings")},
-        }
-        for row in rows
-    ]
-
-
-@cached
-def savings_top_pairs(barriers, *, limit=20):
-    """The organisation pairs with the most savings landing elsewhere: candidates for pooled
-    budgets and risk-sharing. Counted by organisation id (from the savings index alone), then
-    the top pairs are named."""
-    rows = list(
+def savings_pairs(barriers):
+    """Barriers whose savings land elsewhere, counted per pair of organisations (who bears the
+    cost, where the savings land): [(organisation id, savings organisation id, barriers, open,
+    cost, savings)], in one query answered from the savings index alone. Both savings figures
+    are added up from these."""
+    return list(
         barriers.filter(savings_organisation__isnull=False)
         .values("organisation_id", "savings_organisation_id")
         .annotate(
@@ -525,13 +502,50 @@ def savings_top_pairs(barriers, *, limit=20):
             cost=Sum("cost_borne_gbp"),
             savings=Sum("savings_elsewhere_gbp"),
         )
-        .order_by(
-            F("savings").desc(nulls_last=True), "organisation_id", "savings_organisation_id"
-        )[:limit]
+        .order_by()
+        .values_list(
+            "organisation_id", "savings_organisation_id", "barriers", "open", "cost", "savings"
+        )
     )
-    ids = {row["organisation_id"] for row in rows} | {
-        row["savings_organisation_id"] for row in rows
-    }
+
+
+def _most_savings_first(savings):
+    return (savings is None, -(savings or 0))
+
+
+def _added(total, value):
+    return value if total is None else total if value is None else total + value
+
+
+@cached
+def savings_by_type(barriers):
+    """Who bears the cost and where the savings land, by pair of organisation types."""
+    types = dict(OrganisationType.choices)
+    type_of = dict(Organisation.objects.values_list("pk", "org_type"))
+    by_type = {}
+    for organisation, elsewhere, n, _, cost, savings in savings_pairs(barriers):
+        key = (type_of[organisation], type_of[elsewhere])
+        row = by_type.setdefault(key, {"barriers": 0, "cost": None, "savings": None})
+        row["barriers"] += n
+        row["cost"] = _added(row["cost"], cost)
+        row["savings"] = _added(row["savings"], savings)
+    return [
+        {"org_type": types.get(bearer), "savings_org_type": types.get(elsewhere), **row}
+        for (bearer, elsewhere), row in sorted(
+            by_type.items(), key=lambda item: (*_most_savings_first(item[1]["savings"]), item[0])
+        )
+    ]
+
+
+@cached
+def savings_top_pairs(barriers, *, limit=20):
+    """The organisation pairs with the most savings landing elsewhere: candidates for pooled
+    budgets and risk-sharing. Counted by organisation id, then the top pairs are named."""
+    rows = sorted(
+        savings_pairs(barriers),
+        key=lambda row: (*_most_savings_first(row[5]), row[0], row[1]),
+    )[:limit]
+    ids = {row[0] for row in rows} | {row[1] for row in rows}
     names = {
         pk: (code, name)
         for pk, code, name in Organisation.objects.filter(pk__in=ids).values_list(
@@ -540,13 +554,16 @@ def savings_top_pairs(barriers, *, limit=20):
     }
     return [
         {
-            "organisation": names[row["organisation_id"]][1],
-            "organisation_code": names[row["organisation_id"]][0],
-            "savings_organisation": names[row["savings_organisation_id"]][1],
-            "savings_organisation_code": names[row["savings_organisation_id"]][0],
-            **{key: row[key] for key in ("barriers", "open", "cost", "savings")},
+            "organisation": names[organisation][1],
+            "organisation_code": names[organisation][0],
+            "savings_organisation": names[elsewhere][1],
+            "savings_organisation_code": names[elsewhere][0],
+            "barriers": n,
+            "open": still_open,
+            "cost": cost,
+            "savings": savings,
         }
-        for row in rows
+        for organisation, elsewhere, n, still_open, cost, savings in rows
     ]
 
 
