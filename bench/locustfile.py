@@ -17,10 +17,10 @@ import os
 import random
 import re
 from collections import Counter
-from html.parser import HTMLParser
 
 import requests
 from locust import HttpUser, between, events, task
+from stack import Forms
 
 THINK = [float(s) for s in os.environ.get("LOAD_THINK", "2,10").split(",")]
 PASSWORD = os.environ.get("LOAD_PASSWORD", "spreadwatch-demo")
@@ -40,58 +40,6 @@ def _write_acknowledged(environment, **kwargs):
     if path:
         with open(path, "w") as handle:
             json.dump({"acknowledged": ACKNOWLEDGED, "refused": REFUSED}, handle)
-
-
-class Forms(HTMLParser):
-    """The forms of a page: each {"action", "fields": {name: value}, "choices": {name:
-    [values]}}, with what a browser would submit by default."""
-
-    def __init__(self, html):
-        super().__init__()
-        self.forms, self._select, self._textarea = [], None, None
-        self.feed(html)
-
-    def handle_starttag(self, tag, attrs):
-        attrs = dict(attrs)
-        if tag == "form":
-            self.forms.append({"action": attrs.get("action") or "", "fields": {}, "choices": {}})
-        if not self.forms:
-            return
-        form, name = self.forms[-1], attrs.get("name")
-        if tag == "input" and name:
-            kind = attrs.get("type", "text")
-            if kind in ("radio", "checkbox"):
-                form["choices"].setdefault(name, []).append(attrs.get("value", "on"))
-                if "checked" in attrs:
-                    form["fields"][name] = attrs.get("value", "on")
-            elif kind not in ("submit", "button"):
-                form["fields"][name] = attrs.get("value", "")
-        elif tag == "select" and name:
-            self._select = name
-            form["choices"][name] = []
-        elif tag == "option" and self._select:
-            value = attrs.get("value", "")
-            form["choices"][self._select].append(value)
-            if "selected" in attrs or self._select not in form["fields"]:
-                form["fields"][self._select] = value
-        elif tag == "textarea" and name:
-            self._textarea = name
-            form["fields"][name] = ""
-
-    def handle_endtag(self, tag):
-        if tag == "select":
-            self._select = None
-        elif tag == "textarea":
-            self._textarea = None
-
-    def handle_data(self, data):
-        if self._textarea and self.forms:
-            self.forms[-1]["fields"][self._textarea] += data
-
-    def having(self, field):
-        return next(
-            form for form in self.forms if field in form["fields"] or field in form["choices"]
-        )
 
 
 class LoopbackJar(requests.cookies.RequestsCookieJar):

@@ -11,8 +11,10 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
 import urllib.parse
 import urllib.request
+from html.parser import HTMLParser
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -138,6 +140,65 @@ def serving(env, *options):
         gunicorn.wait(timeout=30)
 
 
+class Forms(HTMLParser):
+    """The forms of a page: each {"action", "fields": {name: value}, "choices": {name:
+    [values]}}, with what a browser would submit by default."""
+
+    def __init__(self, html):
+        super().__init__()
+        self.forms, self._select, self._textarea = [], None, None
+        self.feed(html)
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "form":
+            self.forms.append({"action": attrs.get("action") or "", "fields": {}, "choices": {}})
+        if not self.forms:
+            return
+        form, name = self.forms[-1], attrs.get("name")
+        if tag == "input" and name:
+            kind = attrs.get("type", "text")
+            if kind in ("radio", "checkbox"):
+                form["choices"].setdefault(name, []).append(attrs.get("value", "on"))
+                if "checked" in attrs:
+                    form["fields"][name] = attrs.get("value", "on")
+            elif kind not in ("submit", "button"):
+                form["fields"][name] = attrs.get("value", "")
+        elif tag == "select" and name:
+            self._select = name
+            form["choices"][name] = []
+        elif tag == "option" and self._select:
+            value = attrs.get("value", "")
+            form["choices"][self._select].append(value)
+            if "selected" in attrs or self._select not in form["fields"]:
+                form["fields"][self._select] = value
+        elif tag == "textarea" and name:
+            self._textarea = name
+            form["fields"][name] = ""
+
+    def handle_endtag(self, tag):
+        if tag == "select":
+            self._select = None
+        elif tag == "textarea":
+            self._textarea = None
+
+    def handle_data(self, data):
+        if self._textarea and self.forms:
+            self.forms[-1]["fields"][self._textarea] += data
+
+    def having(self, field):
+        return next(
+            form for form in self.forms if field in form["fields"] or field in form["choices"]
+        )
+
+
+class _Unredirected(urllib.request.HTTPRedirectHandler):
+    """Leaves a redirect as the answer: a saved form answers with one to the saved record."""
+
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
 class Browser:
     """A signed-in client, talking to gunicorn as the TLS proxy of a deployment would: it says
     the original request was HTTPS, so secure cookies and HSTS behave as in production."""
@@ -148,6 +209,10 @@ class Browser:
         self.jar = http.cookiejar.CookieJar(policy)
         self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.jar))
         self.opener.addheaders = [("X-Forwarded-Proto", "https")]
+        self.poster = urllib.request.build_opener(
+            urllib.request.HTTPCookieProcessor(self.jar), _Unredirected
+        )
+        self.poster.addheaders = [("X-Forwarded-Proto", "https")]
 
     def get(self, path):
         started = time.perf_counter()
@@ -169,3 +234,24 @@ class Browser:
         )
         with self.opener.open(request, timeout=30) as response:
             assert response.status == 200, "sign-in failed"
+
+    def form(self, path, field):
+        """The form on the page at `path` that has `field`, as `Forms` reads it."""
+        _, _, body = self.get(path)
+        return Forms(body.decode()).having(field)
+
+    def post(self, path, fields):
+        """Post a form's `fields` to `path` as the browser would from that page: (status,
+        Location of the redirect a saved form answers with, or None)."""
+        request = urllib.request.Request(
+            self.base + path,
+            data=urllib.parse.urlencode(fields).encode(),
+            headers={"Referer": self.base.replace("http://", "https://") + path},
+        )
+        try:
+            with self.poster.open(request, timeout=60) as response:
+                return response.status, None
+        except urllib.error.HTTPError as answer:
+            if answer.code >= 400:
+                self.refused = answer.read().decode(errors="replace")
+            return answer.code, answer.headers.get("Location")

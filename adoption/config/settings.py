@@ -128,6 +128,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "adoption.core.middleware.RejectNulMiddleware",
     "adoption.core.middleware.PrivateResponsesMiddleware",
+    # Which database this request reads: a replica, or the primary (adoption/core/replicas.py).
+    "adoption.core.replicas.ReadFromReplicas",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -173,6 +175,26 @@ DATABASES = {
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# Streaming replicas of the primary (DATABASE_URL), comma-separated: web requests that only
+# read go to one of them (adoption/core/replicas.py). None: everything on the primary.
+for _number, _url in enumerate(env_list("DATABASE_REPLICA_URLS", []), start=1):
+    _replica = database_config(_url, conn_max_age=env_int("CONN_MAX_AGE", 60))
+    if _replica["ENGINE"] != "django.db.backends.postgresql":
+        raise ImproperlyConfigured("DATABASE_REPLICA_URLS must point at PostgreSQL replicas.")
+    # A replica that cannot be reached is given up on quickly; its reads go elsewhere.
+    _replica.setdefault("OPTIONS", {}).setdefault("connect_timeout", 3)
+    # In tests a replica is the primary's test database.
+    _replica["TEST"] = {"MIRROR": "default"}
+    DATABASES[f"replica{_number}"] = _replica
+DATABASE_ROUTERS = ["adoption.core.replicas.ReplicaRouter"]
+# After a browser writes, its reads stay on the primary this long, so its user sees what they
+# saved however far a replica lags.
+REPLICA_PIN_SECONDS = env_int("REPLICA_PIN_SECONDS", 5, minimum=1)
+# A replica further behind than this is not read until it catches up.
+REPLICA_MAX_LAG_SECONDS = env_int("REPLICA_MAX_LAG_SECONDS", 30)
+# How often each process asks a replica whether it answers and how far behind it is.
+REPLICA_CHECK_SECONDS = env_int("REPLICA_CHECK_SECONDS", 5)
+
 # Dashboard figures are cached in the database, shared by every worker, keyed by a data version
 # bumped on every change (adoption/dashboards/cache.py), so the cache never serves a stale
 # figure. The table is created by a migration.
@@ -184,6 +206,19 @@ CACHES = {
         "OPTIONS": {"MAX_ENTRIES": 20000},
     }
 }
+# A shared Redis (CACHE_URL, e.g. redis://127.0.0.1:6379/0) instead, for several app servers:
+# figures, and sessions read from it before the database.
+CACHE_URL = env("CACHE_URL")
+if CACHE_URL:
+    if not CACHE_URL.startswith(("redis://", "rediss://", "unix://")):
+        raise ImproperlyConfigured("CACHE_URL must be a redis://, rediss:// or unix:// URL.")
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": CACHE_URL,
+        }
+    }
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 if TESTING:
     # Tests without a database still import the cache; each test empties it.
     CACHES["default"] = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}

@@ -27,6 +27,7 @@ account_patterns = [
 
 urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
+    path("status/replicas", core_views.replica_status, name="replica-status"),
     path("admin/", admin.site.urls),
     path("accounts/", include(account_patterns)),
     path("api/", include("adoption.api.urls")),

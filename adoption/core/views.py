@@ -1,8 +1,11 @@
 from django.contrib.auth.decorators import login_not_required
-from django.db import DatabaseError, connection
-from django.http import HttpResponse
+from django.core.exceptions import PermissionDenied
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connection, connections
+from django.http import HttpResponse, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
+
+from adoption.core import replicas
 
 
 @login_not_required
@@ -17,3 +20,20 @@ def healthz(request):
     except DatabaseError:
         return HttpResponse("unavailable\n", status=503, content_type="text/plain")
     return HttpResponse("ok\n", content_type="text/plain")
+
+
+@never_cache
+@require_safe
+def replica_status(request):
+    """What this process last saw of each read replica (administrators only): whether it
+    answers, how far it lags and how many requests have read it. Not part of /healthz, which
+    stays 200 while the primary answers."""
+    if not request.user.is_superuser:
+        raise PermissionDenied
+    return JsonResponse(
+        {
+            "primary": connections[DEFAULT_DB_ALIAS].settings_dict["HOST"] or "local",
+            "reading": replicas.reading(),
+            "replicas": [state.as_dict() for state in replicas.replicas.states()],
+        }
+    )
