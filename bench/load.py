@@ -15,6 +15,11 @@ bench/results/load-<scale>.md; exits non-zero when a target of PRODUCT.md §7 is
 
 Passes only with no 5xx, a p95 of at most 500 ms for every kind of request, and every
 acknowledged write stored.
+
+With `--replica URL` (a streaming replica of the benchmark's database, as
+DATABASE_REPLICA_URLS takes it) and `--cache-url redis://…`, the app reads from the replica
+and caches in Redis; the report (load-<scale>-replica.md) says how many rows each database
+returned to queries during the mixed run, from PostgreSQL's own statistics.
 """
 
 import argparse
@@ -25,6 +30,7 @@ import os
 import re
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 from stack import PYTHON, ROOT, bench_env, clear_cache, django_says, prepare, run, serving
@@ -117,6 +123,8 @@ def main():
     parser.add_argument("--quick", action="store_true", help="national scale, 90 seconds")
     parser.add_argument("--scale", choices=["national", "stress"])
     parser.add_argument("--seconds", type=int)
+    parser.add_argument("--replica", help="a streaming replica's URL (DATABASE_REPLICA_URLS)")
+    parser.add_argument("--cache-url", help="a shared Redis (CACHE_URL)")
     options = parser.parse_args()
     scale = options.scale or ("national" if options.quick else "stress")
     seconds = options.seconds or (90 if options.quick else 300)
@@ -130,8 +138,14 @@ def main():
         "LOAD_INNOVATIONS": innovations,
         "LOAD_REGIONS": regions,
     }
+    if options.replica:
+        env["DATABASE_REPLICA_URLS"] = options.replica
+    if options.cache_url:
+        env["CACHE_URL"] = options.cache_url
     clear_cache(env)
     before = counts(env)
+    databases = {"primary": env["DATABASE_URL"], "replica": options.replica}
+    read_before = rows_read(databases)
     scratch = tempfile.mkdtemp(prefix="spreadwatch-load-")
     with serving(env, "-c", "adoption/config/gunicorn.py") as base:
         mixed, failures, acks = locust(
@@ -145,6 +159,7 @@ def main():
             classes=["Lead", "National"],
         )
         after = counts(env)
+        read = rows_read(databases, since=read_before)
         ceiling_seconds = 30 if options.quick else 60
         busy, _, _ = locust(
             base,
@@ -172,7 +187,9 @@ def main():
         kind: (acks["acknowledged"].get(kind, 0), after[at] - before[at])
         for kind, at in WRITES.items()
     }
-    report, missed = write_report(scale, seconds, mixed, failures, acks, stored, busy, trivial)
+    report, missed = write_report(
+        scale, seconds, mixed, failures, acks, stored, busy, trivial, read, options
+    )
     print(report)
     if missed:
         print("Missed: " + "; ".join(missed), file=sys.stderr)
@@ -180,11 +197,34 @@ def main():
     return 0
 
 
+def rows_read(databases, since=None):
+    """{name: rows its database has returned to queries (tup_returned + tup_fetched)} for the
+    databases given, less `since`; PostgreSQL counts a connection's reads when it is idle."""
+    if since is not None:
+        time.sleep(12)  # an idle connection reports its counts within 10 s
+    found = {}
+    for name, url in databases.items():
+        if not url:
+            continue
+        database = url.rsplit("/", 1)[1]
+        out = run(
+            "psql",
+            url,
+            "-Atc",
+            "SELECT tup_returned + tup_fetched FROM pg_stat_database "
+            f"WHERE datname = '{database}'",
+            env=os.environ,
+            capture=True,
+        ).stdout
+        found[name] = int(out.strip()) - (since or {}).get(name, 0)
+    return found
+
+
 def total(stats):
     return next(row for row in stats if row["Name"] == "Aggregated")
 
 
-def write_report(scale, seconds, mixed, failures, acks, stored, busy, trivial):
+def write_report(scale, seconds, mixed, failures, acks, stored, busy, trivial, read, options):
     server_errors = sum(
         int(row["Occurrences"]) for row in failures if re.search(r"\b5\d\d\b", row["Error"])
     )
@@ -195,7 +235,13 @@ def write_report(scale, seconds, mixed, failures, acks, stored, busy, trivial):
         f"{USERS} users ({LEADS} leads writing, {USERS - LEADS} national readers) thinking "
         f"2–10 s between steps for {seconds} s, against `gunicorn -c adoption/config/gunicorn.py`"
         " (production settings) on PostgreSQL, started with nothing cached; locust on the same "
-        "machine. Times in milliseconds.",
+        "machine. Times in milliseconds."
+        + (
+            f" Reads from a streaming replica ({options.replica.split('@')[-1]}), figures cached "
+            f"in {'Redis' if options.cache_url else 'the database'}."
+            if options.replica
+            else ""
+        ),
         "",
         "| request | count | p50 | p95 | p99 | max | failures | p95 ≤ 500 ms |",
         "|---|---:|---:|---:|---:|---:|---:|:-:|",
@@ -242,8 +288,17 @@ def write_report(scale, seconds, mixed, failures, acks, stored, busy, trivial):
         f"{healthz:.1f} requests/s: the mix runs at {ceiling / healthz:.0%} of the stack's "
         "trivial-page rate.",
     ]
+    if options.replica:
+        share = read["replica"] / (read["replica"] + read["primary"])
+        lines += [
+            "",
+            f"**Where reads landed** during the mixed run (rows returned to queries, from "
+            f"`pg_stat_database`): replica {read['replica']:,}, primary {read['primary']:,}: "
+            f"{share:.0%} on the replica.",
+        ]
     text = "\n".join(lines) + "\n"
-    (ROOT / "bench" / "results" / f"load-{scale}.md").write_text(text)
+    suffix = "-replica" if options.replica else ""
+    (ROOT / "bench" / "results" / f"load-{scale}{suffix}.md").write_text(text)
     return text, missed
 
 
