@@ -186,6 +186,11 @@ for _number, _url in enumerate(env_list("DATABASE_REPLICA_URLS", []), start=1):
     # In tests a replica is the primary's test database.
     _replica["TEST"] = {"MIRROR": "default"}
     DATABASES[f"replica{_number}"] = _replica
+# Behind PgBouncer in transaction pooling, a server-side cursor cannot outlive its transaction:
+# DISABLE_SERVER_SIDE_CURSORS=true reads every result at once instead.
+if env_bool("DISABLE_SERVER_SIDE_CURSORS", False):
+    for _database in DATABASES.values():
+        _database["DISABLE_SERVER_SIDE_CURSORS"] = True
 DATABASE_ROUTERS = ["adoption.core.replicas.ReplicaRouter"]
 # After a browser writes, its reads stay on the primary this long, so its user sees what they
 # saved however far a replica lags.

@@ -80,3 +80,58 @@ def test_docker_compose_file_is_valid():
     assert web["environment"]["DATABASE_URL"].startswith("postgres://")
     assert "gunicorn" in " ".join(web["command"])
     assert "pgdata" in compose["volumes"]
+
+
+def scaled_out(**environment):
+    """The databases, routers and cache the settings make of these variables."""
+    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "TESTING"}}
+    env.update({"SECRET_KEY": "x" * 50, "DEBUG": "false", **environment})
+    code = (
+        "import json, adoption.config.settings as s; print(json.dumps({"
+        "'databases': {a: [d['HOST'], d.get('OPTIONS', {}).get('connect_timeout'), d.get('TEST')] "
+        "for a, d in s.DATABASES.items()}, 'routers': s.DATABASE_ROUTERS, "
+        "'cache': s.CACHES['default']['BACKEND'], 'sessions': getattr(s, 'SESSION_ENGINE', '')}))"
+    )
+    return subprocess.run(
+        [sys.executable, "-c", code], env=env, cwd=ROOT, capture_output=True, text=True
+    )
+
+
+def test_replicas_and_a_shared_cache_come_from_the_environment():
+    import json
+
+    found = scaled_out(
+        DATABASE_URL="postgres://app@primary:5432/spreadwatch",
+        DATABASE_REPLICA_URLS="postgres://app@replica-a:5432/spreadwatch, "
+        "postgres://app@replica-b:5432/spreadwatch",
+        CACHE_URL="redis://cache:6379/0",
+    )
+    assert found.returncode == 0, found.stderr
+    settings = json.loads(found.stdout)
+    assert settings["databases"] == {
+        "default": ["primary", None, None],
+        "replica1": ["replica-a", 3, {"MIRROR": "default"}],
+        "replica2": ["replica-b", 3, {"MIRROR": "default"}],
+    }
+    assert settings["routers"] == ["adoption.core.replicas.ReplicaRouter"]
+    assert settings["cache"] == "django.core.cache.backends.redis.RedisCache"
+    assert settings["sessions"] == "django.contrib.sessions.backends.cached_db"
+
+
+def test_without_replicas_or_cache_url_everything_stays_in_the_one_database():
+    import json
+
+    found = scaled_out(DATABASE_URL="postgres://app@primary:5432/spreadwatch")
+    settings = json.loads(found.stdout)
+    assert list(settings["databases"]) == ["default"]
+    assert settings["cache"] == "adoption.core.cache.DatabaseCache"
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [("DATABASE_REPLICA_URLS", "sqlite:////tmp/replica.sqlite3"), ("CACHE_URL", "memcached://x")],
+)
+def test_a_replica_or_cache_of_the_wrong_kind_is_refused(variable, value):
+    found = scaled_out(DATABASE_URL="postgres://app@primary:5432/spreadwatch", **{variable: value})
+    assert found.returncode != 0
+    assert "ImproperlyConfigured" in found.stderr
