@@ -39,9 +39,11 @@ log = logging.getLogger(__name__)
 # The database this request reads, when it may read a replica.
 _reading = contextvars.ContextVar("replica_reading", default=None)
 
-# Apps whose reads stay on the primary: sessions decide who is signed in, and the figure
-# cache's table must take writes and read them back at once.
-PRIMARY_ONLY_APPS = {"sessions", "django_cache"}
+# Apps whose reads stay on the primary: who is signed in (sessions, users, API tokens) and
+# what they may see (memberships) must follow a change at once, not when a replica catches up
+# (a password changed or a membership ended takes effect on the next request); and the figure
+# cache's table must take writes and read them back. Each is a lookup by key per request.
+PRIMARY_ONLY_APPS = {"sessions", "auth", "knox", "accounts", "django_cache"}
 
 PIN_COOKIE = "sw_primary"
 PIN_SALT = "adoption.core.replicas.pin"
@@ -190,6 +192,15 @@ def pinned(request):
     )
 
 
+def _reading_from(alias, chunks):
+    """`chunks`, produced reading from `alias` (None: the primary)."""
+    token = _reading.set(alias)
+    try:
+        yield from chunks
+    finally:
+        _reading.reset(token)
+
+
 class ReadFromReplicas:
     """Middleware: choose the database a request reads, and pin a browser that writes to the
     primary for REPLICA_PIN_SECONDS."""
@@ -207,6 +218,9 @@ class ReadFromReplicas:
             response = self.get_response(request)
         finally:
             _reading.reset(token)
+        if response.streaming:
+            # A streamed download (the CSV) reads as it is sent, after this returns.
+            response.streaming_content = _reading_from(alias, response.streaming_content)
         if not safe:
             response.set_signed_cookie(
                 PIN_COOKIE,

@@ -4,12 +4,15 @@ and a browser's reads just after it wrote go to the primary. The real thing, wit
 replica, is tests/replication/test_streaming_replica.py."""
 
 import pytest
+from django.contrib.auth.models import User
 from django.contrib.sessions.models import Session
 from django.core.cache.backends.db import DatabaseCache
 from django.db import DatabaseError, transaction
-from django.http import HttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
 from django.test import override_settings
+from knox.models import AuthToken
 
+from adoption.accounts.models import Membership
 from adoption.barriers.models import Barrier
 from adoption.core import replicas
 from adoption.core.replicas import (
@@ -92,20 +95,38 @@ def test_after_writing_a_browser_reads_the_primary_until_its_pin_expires(
     assert served(forged, ok)[0] == "replica1"
 
 
-def test_reads_inside_a_transaction_sessions_and_the_cache_stay_on_the_primary(rf, one_replica):
+def test_reads_inside_a_transaction_who_is_signed_in_and_the_cache_stay_on_the_primary(
+    rf, one_replica
+):
     def view(request):
         inside = {}
         with transaction.atomic():
             inside["barrier"] = router.db_for_read(Barrier)
-        inside["session"] = router.db_for_read(Session)
         cache_entry = DatabaseCache("spreadwatch_cache", {}).cache_model_class
-        inside["cache"] = router.db_for_read(cache_entry)
-        return HttpResponse(repr(inside))
+        for name, model in {
+            "session": Session,
+            "user": User,
+            "token": AuthToken,
+            "membership": Membership,
+            "cache": cache_entry,
+        }.items():
+            inside[name] = router.db_for_read(model)
+        return HttpResponse(repr(sorted(set(inside.values()))))
 
     _, response = served(rf.get("/"), view)
-    assert response.content.decode() == repr(
-        {"barrier": "default", "session": "default", "cache": "default"}
-    )
+    assert response.content.decode() == repr(["default"])
+
+
+def test_a_streamed_download_reads_the_replica_while_it_is_sent(rf, one_replica):
+    def download(request):
+        def rows():
+            yield router.db_for_read(Barrier)  # as the CSV's queryset is read
+
+        return StreamingHttpResponse(rows())
+
+    _, response = served(rf.get("/barriers/export.csv"), download)
+    assert b"".join(response.streaming_content) == b"replica1"
+    assert router.db_for_read(Barrier) == "default"  # and nothing after it
 
 
 def test_migrations_run_only_on_the_primary():
