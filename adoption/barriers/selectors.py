@@ -10,6 +10,7 @@ from django.db.models import (
     F,
     OuterRef,
     Prefetch,
+    Q,
     Subquery,
     Value,
 )
@@ -32,6 +33,9 @@ from adoption.dashboards.sql import DaysBetween
 from adoption.registry.models import Organisation
 
 WHO_HAS_SOLVED_LIMIT = 10
+# How many of an organisation's open barriers its home page lists (those due for review first);
+# the register holds the rest.
+HOME_BARRIERS_SHOWN = 25
 # The register's order, newest first; its pages are keyset pages in this order.
 REGISTER_ORDER = ("-identified_on", "-public_id")
 
@@ -73,7 +77,8 @@ def organisation_open_barriers(organisation):
 class OrganisationHome:
     organisation: Organisation
     adoptions: list
-    open_barriers: list
+    open_barriers: list  # the first HOME_BARRIERS_SHOWN, due for review first
+    open_count: int
     stalled_count: int
     due_count: int
     start_adoption: object  # the form to start recording an innovation not recorded yet
@@ -81,7 +86,8 @@ class OrganisationHome:
 
 def lead_home(access, *, today=None):
     """What an innovation lead sees first: for each organisation they lead, its adoptions with
-    stage, days in stage and stalled flag, its open barriers, due reviews first, and the form
+    stage, days in stage and stalled flag, its open barriers (the first HOME_BARRIERS_SHOWN, due
+    reviews first, with how many there are), and the form
     to start recording an innovation it has not recorded yet."""
     today = today or timezone.localdate()
     homes = []
@@ -90,7 +96,11 @@ def lead_home(access, *, today=None):
         for adoption in adoptions:
             adoption.days = adoption.days_in_stage(today=today)
             adoption.stalled = adoption.is_stalled(today=today)
-        barriers = list(organisation_open_barriers(organisation))
+        open_barriers = organisation_open_barriers(organisation)
+        counted = open_barriers.aggregate(
+            open=Count("id"), due=Count("id", filter=Q(next_review_on__lte=today))
+        )
+        barriers = list(open_barriers[:HOME_BARRIERS_SHOWN])
         for barrier in barriers:
             barrier.due = barrier.next_review_on <= today
         homes.append(
@@ -98,8 +108,9 @@ def lead_home(access, *, today=None):
                 organisation=organisation,
                 adoptions=adoptions,
                 open_barriers=barriers,
+                open_count=counted["open"],
                 stalled_count=sum(a.stalled for a in adoptions),
-                due_count=sum(b.due for b in barriers),
+                due_count=counted["due"],
                 start_adoption=AdoptionStartForm(access=access, organisation=organisation),
             )
         )

@@ -38,10 +38,11 @@ def queries(client, url):
 
 PAGES = {
     # session, user, memberships, then per page: the lead home reads adoptions with their
-    # open-barrier counts, open barriers, the innovations it may start recording, and the
-    # headline counts (adoptions, organisations, innovations, the tallied open barriers and
-    # the confidential ones the lead may not see, in two counts).
-    "/": 13,
+    # open-barrier counts, how many barriers are open and due, the first open barriers, the
+    # innovations it may start recording, and the headline counts (adoptions, organisations,
+    # innovations, the tallied open barriers and the confidential ones the lead may not see,
+    # in two counts).
+    "/": 14,
     # session, user, memberships, filter choices (regions, ICBs, innovations, pathways,
     # categories), count, page of rows.
     "/barriers/": 11,

@@ -46,6 +46,30 @@ def test_register_lists_visible_barriers_newest_first(trust, lead, other_lead):
     assert list(selectors.register_queryset(other_lead)) == [newer, older]
 
 
+def test_lead_home_lists_the_first_open_barriers_due_first_and_counts_them_all(
+    trust, lead, monkeypatch
+):
+    monkeypatch.setattr(selectors, "HOME_BARRIERS_SHOWN", 3)
+    innovation = InnovationFactory()
+    AdoptionFactory(organisation=trust, innovation=innovation)
+    later = [
+        BarrierFactory(
+            organisation=trust,
+            innovation=innovation,
+            next_review_on=TODAY + datetime.timedelta(days=days),
+        )
+        for days in (30, 20, 10, 5)
+    ]
+    overdue = BarrierFactory(
+        organisation=trust, innovation=innovation, next_review_on=TODAY - datetime.timedelta(1)
+    )
+
+    (home,) = selectors.lead_home(lead, today=TODAY)
+
+    assert [b.pk for b in home.open_barriers] == [overdue.pk, later[3].pk, later[2].pk]
+    assert (home.open_count, home.due_count) == (5, 1)
+
+
 def test_barrier_for_another_organisations_confidential_barrier_is_404(trust, lead, other_lead):
     confidential = BarrierFactory(organisation=trust, is_confidential=True)
 
