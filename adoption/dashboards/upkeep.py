@@ -24,7 +24,7 @@ tests/integration/test_tallies.py and test_rollups.py check the result against f
 import threading
 from contextlib import contextmanager
 
-from django.db import transaction
+from django.db import connection, transaction
 
 from adoption.barriers.models import Barrier, EnablerAction, StageChange
 from adoption.dashboards import tallies
@@ -146,7 +146,22 @@ def figures_upkeep():
     _local.upkeep = upkeep = FigureUpkeep()
     try:
         with transaction.atomic(savepoint=False):
+            _check_references_as_written()
             yield upkeep
             upkeep.apply()
     finally:
         _local.upkeep = None
+
+
+def _check_references_as_written():
+    """Check foreign keys as each row is written, not at COMMIT.
+
+    Django creates them DEFERRABLE INITIALLY DEFERRED, so PostgreSQL checks them when the
+    transaction commits, taking a key-share lock on each row referred to (an innovation, an
+    organisation) only then: after the unit of work has bumped the figure versions every
+    writer shares. A writer holding a lock on one of those rows and waiting for the versions
+    would then deadlock with it (seen under mixed load). Checked as written, those locks are
+    taken before the shared rows are touched."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
