@@ -1,6 +1,5 @@
 from django.urls import include, path, register_converter
 from django.urls.converters import StringConverter
-from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import DefaultRouter
 
 from adoption.api import views
@@ -16,6 +15,7 @@ register_converter(OdsCodeConverter, "ods")
 
 router = DefaultRouter()
 router.include_format_suffixes = False  # JSON only
+router.APIRootView = views.ApiRoot
 router.register("organisations", views.OrganisationViewSet)
 router.register("innovations", views.InnovationViewSet)
 router.register("pathways", views.PathwayViewSet)
@@ -43,6 +43,6 @@ dashboards = [
 urlpatterns = [
     path("v1/", include(router.urls)),
     path("v1/dashboards/", include(dashboards)),
-    path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("schema/", views.Schema.as_view(), name="api-schema"),
     path("docs/", views.ApiDocs.as_view(), name="api-docs"),
 ]

@@ -8,7 +8,8 @@ from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.generators import SchemaGenerator
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import viewsets
+from drf_spectacular.views import SpectacularAPIView
+from rest_framework import routers, viewsets
 from rest_framework.exceptions import ValidationError
 from rest_framework.renderers import TemplateHTMLRenderer
 from rest_framework.response import Response
@@ -24,14 +25,24 @@ from adoption.barriers.filters import (
     EnablerActionFilter,
 )
 from adoption.barriers.models import PUBLIC_ID_PATTERN, Adoption, EnablerAction
+from adoption.core.parameters import StrictParameters
 from adoption.dashboards import pages
 from adoption.dashboards.filters import DashboardFilters
 from adoption.registry.filters import InnovationFilter, OrganisationFilter
 from adoption.registry.models import Innovation, Organisation, Pathway
 
+# What a list's pages take beside its filters (adoption/api/pagination.py).
+PAGE_PARAMETERS = ("cursor", "page_size")
 
-class ReadOnlyViewSet(viewsets.ReadOnlyModelViewSet):
+
+class ReadOnlyViewSet(StrictParameters, viewsets.ReadOnlyModelViewSet):
     filter_backends = [DjangoFilterBackend]
+
+    def accepted_parameters(self):
+        if self.action != "list":
+            return ()
+        filterset = getattr(self, "filterset_class", None)
+        return (*(filterset.base_filters if filterset else ()), *PAGE_PARAMETERS)
 
 
 class OrganisationViewSet(ReadOnlyViewSet):
@@ -133,11 +144,18 @@ DASHBOARD_PARAMETERS = [
 ]
 
 
-class DashboardView(APIView):
+class DashboardView(StrictParameters, APIView):
     """A national dashboard's tables, exactly as the page shows and downloads them."""
 
     build = None  # a function of `pages`, as a staticmethod: (filters, *objects) -> Page
     with_grouping = False
+
+    def accepted_parameters(self):
+        return (
+            *(["group_by"] if self.with_grouping else []),
+            *AdoptionFilter.base_filters,
+            *BarrierFilter.base_filters,
+        )
 
     def filters(self, request):
         filters = DashboardFilters(request, with_grouping=self.with_grouping)
@@ -208,7 +226,18 @@ class OrganisationDashboard(DashboardView):
         return (get_object_or_404(queryset, ods_code=ods_code.upper()),)
 
 
-class ApiDocs(APIView):
+class ApiRoot(StrictParameters, routers.APIRootView):
+    """The API's endpoints, by name."""
+
+
+class Schema(StrictParameters, SpectacularAPIView):
+    """The OpenAPI schema, as YAML or (`?format=json`) JSON."""
+
+    def accepted_parameters(self):
+        return ("format", "lang")
+
+
+class ApiDocs(StrictParameters, APIView):
     """The API reference as a page of the service: every endpoint, its filters and the fields
     it answers with, read from the OpenAPI schema, so it is never out of date."""
 

@@ -27,6 +27,7 @@ from adoption.barriers.models import Adoption
 from adoption.core.csv_export import bad_filters, converters, streaming_csv
 from adoption.core.forms import applied_filters
 from adoption.core.pagination import BadCursor, count_or_estimate, keyset_page
+from adoption.core.parameters import refused_download
 
 BAD_INPUT = 400
 CONFLICT = 409
@@ -77,7 +78,10 @@ def barrier_register(request):
 
 
 def _csv_export(filterset, columns, name):
-    """Stream the filter set's rows as CSV, or answer 400 naming each bad filter."""
+    """Stream the filter set's rows as CSV, or answer 400 naming each bad or unknown filter."""
+    refused = refused_download(filterset.data or {}, filterset.base_filters)
+    if refused:
+        return refused
     if filterset.is_bound and not filterset.is_valid():
         return bad_filters(filterset.errors)
     rows = filterset.qs if filterset.is_bound else filterset.queryset

@@ -9,6 +9,7 @@ from django.views.decorators.http import require_safe
 from adoption.accounts.policy import access_for
 from adoption.barriers.selectors import lead_home
 from adoption.core.csv_export import bad_filters
+from adoption.core.parameters import refused_download
 from adoption.dashboards import pages, selectors
 from adoption.dashboards.filters import DashboardFilters
 from adoption.dashboards.tables import csv_response
@@ -29,8 +30,18 @@ def home(request):
     return render(request, "dashboards/home.html", context)
 
 
+# What a dashboard's CSV download takes beside its filters: which table, and (on Spread) every
+# flag rather than the first.
+DOWNLOAD_PARAMETERS = ("download", "flags")
+
+
 def _render(request, template, filters, page):
     wanted = request.GET.get("download")
+    refused = wanted and refused_download(
+        request.GET, [*filters.form.fields, *DOWNLOAD_PARAMETERS]
+    )
+    if refused:
+        return refused
     if wanted and not filters.is_valid():
         return bad_filters(filters.form.errors)
     if wanted:
