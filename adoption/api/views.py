@@ -1,6 +1,7 @@
 """The read API: every list is filtered by the same filter sets as the pages, limited by the
 same access policy, and paged by cursor; dashboards are built by the same code as the pages."""
 
+from django.contrib.auth.views import redirect_to_login
 from django.db.models import F
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
@@ -10,7 +11,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from drf_spectacular.views import SpectacularAPIView
 from rest_framework import routers, viewsets
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import AuthenticationFailed, NotAuthenticated, ValidationError
 from rest_framework.renderers import TemplateHTMLRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -243,6 +244,13 @@ class ApiDocs(StrictParameters, APIView):
 
     renderer_classes = [TemplateHTMLRenderer]
     schema = None  # not itself part of the API
+
+    def handle_exception(self, exc):
+        # A page of the service: a visitor who is not signed in is sent to sign in, as on
+        # every other page, not answered with the API's bare 401.
+        if isinstance(exc, NotAuthenticated | AuthenticationFailed):
+            return redirect_to_login(self.request.get_full_path())
+        return super().handle_exception(exc)
 
     def options(self, request, *args, **kwargs):
         # The page has no metadata to describe, and its renderer draws only the page itself.

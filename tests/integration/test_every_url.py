@@ -61,6 +61,10 @@ def test_anonymous_users_reach_only_login_and_healthz(client, world):
         response = client.get(url)
         if url in PUBLIC:
             assert response.status_code == 200, url
+        elif url == "/api/docs/":
+            # The API's reference is a page of the service: sign in first.
+            assert response.status_code == 302, url
+            assert response["Location"].startswith("/accounts/login/?next=/api/docs/"), url
         elif url.startswith("/api/"):
             # The API answers rather than redirects: 401 and a WWW-Authenticate challenge.
             assert response.status_code in (401, 404), url

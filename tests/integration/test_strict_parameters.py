@@ -104,3 +104,12 @@ def test_pages_people_read_keep_ignoring_what_they_do_not_know(client, world):
     # And a download with only what it takes still downloads.
     response = client.get("/barriers/export.csv", {"region": "Y56"})
     assert response.status_code == 200
+
+
+def test_the_api_reference_sends_a_signed_out_visitor_to_sign_in(client, world):
+    response = client.get("/api/docs/")
+
+    assert response.status_code == 302
+    assert response["Location"] == "/accounts/login/?next=/api/docs/"
+    signed_in(client, world.national)
+    assert client.get("/api/docs/").status_code == 200
