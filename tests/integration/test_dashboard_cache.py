@@ -210,6 +210,7 @@ def test_after_a_write_the_spread_matrix_counts_again_only_the_innovation_writte
 def test_a_pages_figures_are_stored_once_its_response_has_gone(world, rf):
     from django.core.cache import cache
     from django.core.signals import request_finished
+    from django.db import close_old_connections
     from django.http import HttpResponse
 
     from adoption.dashboards.cache import StoreFiguresAfterResponse, cached
@@ -230,7 +231,12 @@ def test_a_pages_figures_are_stored_once_its_response_has_gone(world, rf):
     assert response.content == b"42 42" and counted == [21]
     # Nothing is stored while the response is on its way (the tests' cache is in memory)...
     assert len(cache._cache) == 0
-    request_finished.send(sender=None)
+    # (As the test client does, keep the test's database connection open meanwhile.)
+    request_finished.disconnect(close_old_connections)
+    try:
+        request_finished.send(sender=None)
+    finally:
+        request_finished.connect(close_old_connections)
     # ...and once it has gone, the figure is, and is served from there.
     assert len(cache._cache) == 1
     assert figure(21) == 42 and counted == [21]

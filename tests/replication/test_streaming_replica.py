@@ -171,12 +171,14 @@ def caught_up(primary, replica, timeout=30):
 
 
 def reads_on(cluster):
-    """Rows the spreadwatch database has returned to queries: it grows when a page reads there
-    (counted when the connection that read them closes: the server closes each after its
-    request)."""
+    """Rows of the app's tables read there (the system catalogs, which every new connection
+    reads, left out): it grows when a page reads there, counted when the connection that read
+    them closes (the server closes each after its request)."""
     return int(
         cluster.sql(
-            "SELECT tup_returned + tup_fetched FROM pg_stat_database WHERE datname = 'spreadwatch'"
+            "SELECT coalesce(sum(seq_tup_read + coalesce(idx_tup_fetch, 0)), 0) "
+            "FROM pg_stat_user_tables",
+            "spreadwatch",
         )
     )
 
