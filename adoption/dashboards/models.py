@@ -145,16 +145,50 @@ class BarrierQuarterTally(PlaceTally):
         ]
 
 
-class ResolveDaysTally(TallyRow):
-    """Closed barriers per region, category and days from identified to closed, with how many
-    of them were accepted rather than resolved: times to resolve without reading every
-    closed barrier."""
+class ResolveDaysCounts(TallyRow):
+    """Closed barriers per category and days from identified to closed, with how many of them
+    were accepted rather than resolved."""
 
-    region_id = models.BigIntegerField(default=0)
     category_id = models.BigIntegerField()
     days = models.IntegerField()
     barriers = models.IntegerField(default=0)
     accepted = models.IntegerField(default=0)
+
+    class Meta(TallyRow.Meta):
+        abstract = True
+
+
+class OpenSinceCounts(TallyRow):
+    """Open barriers per category and the day they were identified: how long each has been
+    open is counted on the day a page asks."""
+
+    category_id = models.BigIntegerField()
+    identified_on = models.DateField()
+    barriers = models.IntegerField(default=0)
+
+    class Meta(TallyRow.Meta):
+        abstract = True
+
+
+class ActionCounts(TallyRow):
+    """Enabler actions per barrier category, enabler type, outcome and, for those that resolved
+    their barrier, days from the barrier being identified (-1 for any other)."""
+
+    category_id = models.BigIntegerField()
+    enabler_type_id = models.BigIntegerField()
+    outcome = models.CharField(max_length=20)
+    days = models.IntegerField()
+    actions = models.IntegerField(default=0)
+
+    class Meta(TallyRow.Meta):
+        abstract = True
+
+
+class ResolveDaysTally(ResolveDaysCounts):
+    """`ResolveDaysCounts` per region: times to resolve without reading every closed
+    barrier."""
+
+    region_id = models.BigIntegerField(default=0)
 
     class Meta:
         constraints = [
@@ -164,15 +198,11 @@ class ResolveDaysTally(TallyRow):
         ]
 
 
-class OpenSinceTally(TallyRow):
-    """Open barriers per region, category and the day they were identified: how long each has
-    been open is counted on the day a page asks. At most one row per region, category and day
-    since the first barrier, however many barriers there are."""
+class OpenSinceTally(OpenSinceCounts):
+    """`OpenSinceCounts` per region: at most one row per region, category and day since the
+    first barrier, however many barriers there are."""
 
     region_id = models.BigIntegerField(default=0)
-    category_id = models.BigIntegerField()
-    identified_on = models.DateField()
-    barriers = models.IntegerField(default=0)
 
     class Meta:
         constraints = [
@@ -183,17 +213,10 @@ class OpenSinceTally(TallyRow):
         ]
 
 
-class ActionTally(TallyRow):
-    """Enabler actions per region, barrier category, enabler type, outcome and, for finished
-    ones, days from the barrier being identified to the action's completion (-1 while it is
-    under way)."""
+class ActionTally(ActionCounts):
+    """`ActionCounts` per region."""
 
     region_id = models.BigIntegerField(default=0)
-    category_id = models.BigIntegerField()
-    enabler_type_id = models.BigIntegerField()
-    outcome = models.CharField(max_length=20)
-    days = models.IntegerField()
-    actions = models.IntegerField(default=0)
 
     class Meta:
         constraints = [
@@ -227,11 +250,7 @@ class NationalBarrierQuarterTally(NationalTally):
         ]
 
 
-class NationalResolveDaysTally(NationalTally):
-    days = models.IntegerField()
-    barriers = models.IntegerField(default=0)
-    accepted = models.IntegerField(default=0)
-
+class NationalResolveDaysTally(ResolveDaysCounts):
     class Meta:
         constraints = [
             models.UniqueConstraint(
@@ -240,10 +259,7 @@ class NationalResolveDaysTally(NationalTally):
         ]
 
 
-class NationalOpenSinceTally(NationalTally):
-    identified_on = models.DateField()
-    barriers = models.IntegerField(default=0)
-
+class NationalOpenSinceTally(OpenSinceCounts):
     class Meta:
         constraints = [
             models.UniqueConstraint(
@@ -252,12 +268,7 @@ class NationalOpenSinceTally(NationalTally):
         ]
 
 
-class NationalActionTally(NationalTally):
-    enabler_type_id = models.BigIntegerField()
-    outcome = models.CharField(max_length=20)
-    days = models.IntegerField()
-    actions = models.IntegerField(default=0)
-
+class NationalActionTally(ActionCounts):
     class Meta:
         constraints = [
             models.UniqueConstraint(
