@@ -16,7 +16,13 @@ from adoption.barriers.models import (
     StageChange,
 )
 from adoption.dashboards.upkeep import figures_upkeep
-from adoption.registry.models import Innovation, InnovationCategory, Organisation, OrganisationType
+from adoption.registry.models import (
+    Innovation,
+    InnovationCategory,
+    Organisation,
+    OrganisationType,
+    Pathway,
+)
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -59,6 +65,13 @@ class OrganisationFactory(factory.django.DjangoModelFactory):
     org_type = OrganisationType.ACUTE_TRUST
     region = factory.SubFactory(RegionFactory)
     parent = None
+
+
+class PathwayFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Pathway
+
+    name = factory.Sequence(lambda n: f"Test pathway {n}")
 
 
 class InnovationFactory(factory.django.DjangoModelFactory):

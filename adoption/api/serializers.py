@@ -1,5 +1,7 @@
-"""How records look in the API. Related records are named by the code people use for them:
-organisations by ODS code, taxonomies by slug, innovations and pathways by id."""
+"""How records look in the API, as an analyst's data frame wants them: related records named by
+the codes people use for them (organisations by ODS code; innovations, pathways, barrier
+categories and enablers by slug; barriers and actions by public id), money and counts as JSON
+numbers, dates as ISO 8601 strings, and null where nothing is recorded."""
 
 from drf_spectacular.utils import (
     PolymorphicProxySerializer,
@@ -19,11 +21,20 @@ def ods_code(**kwargs):
     return serializers.SlugRelatedField(slug_field="ods_code", read_only=True, **kwargs)
 
 
+def slug(**kwargs):
+    return serializers.SlugRelatedField(slug_field="slug", read_only=True, **kwargs)
+
+
 class OrganisationSerializer(serializers.ModelSerializer):
-    region = ods_code()
-    icb = ods_code(help_text="The ICB this organisation's records count under.")
-    parent = ods_code()
-    rolls_up_to = ods_code(help_text="For a closed organisation, the one that took it over.")
+    region = ods_code(allow_null=True, help_text="Null for a region itself.")
+    icb = ods_code(
+        allow_null=True,
+        help_text="The ICB this organisation's records count under; null for a region.",
+    )
+    parent = ods_code(allow_null=True)
+    rolls_up_to = ods_code(
+        allow_null=True, help_text="For a closed organisation, the one that took it over."
+    )
 
     class Meta:
         model = Organisation
@@ -52,16 +63,16 @@ class PathwaySerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Pathway
-        fields = ["id", "name", "description", "steps"]
+        fields = ["slug", "name", "description", "steps"]
 
 
 class InnovationSerializer(serializers.ModelSerializer):
-    pathways = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+    pathways = slug(many=True)
 
     class Meta:
         model = Innovation
         fields = [
-            "id",
+            "slug",
             "name",
             "category",
             "description",
@@ -73,6 +84,7 @@ class InnovationSerializer(serializers.ModelSerializer):
 
 
 class AdoptionSerializer(serializers.ModelSerializer):
+    innovation = slug()
     organisation = ods_code()
     stalled = serializers.SerializerMethodField(
         help_text="Not yet embedded and no stage change for the stall period."
@@ -81,7 +93,6 @@ class AdoptionSerializer(serializers.ModelSerializer):
     class Meta:
         model = Adoption
         fields = [
-            "id",
             "innovation",
             "organisation",
             "stage",
@@ -104,10 +115,12 @@ def public_id(source="public_id"):
 
 class BarrierSerializer(serializers.ModelSerializer):
     id = public_id()
+    innovation = slug()
     organisation = ods_code()
-    category = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    pathway = slug(allow_null=True)
+    category = slug()
     partners = ods_code(many=True)
-    savings_organisation = ods_code()
+    savings_organisation = ods_code(allow_null=True)
 
     class Meta:
         model = Barrier
@@ -138,13 +151,17 @@ class BarrierSerializer(serializers.ModelSerializer):
 class EnablerActionSerializer(serializers.ModelSerializer):
     id = public_id()
     barrier = public_id("barrier_public_id")
-    enabler_type = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    innovation = slug()
+    organisation = ods_code()
+    enabler_type = slug()
 
     class Meta:
         model = EnablerAction
         fields = [
             "id",
             "barrier",
+            "innovation",
+            "organisation",
             "enabler_type",
             "owner",
             "started_on",

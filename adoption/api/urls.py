@@ -29,7 +29,7 @@ dashboards = [
     path("savings/", views.SavingsDashboard.as_view(), name="api-dashboard-savings"),
     path("what-worked/", views.WhatWorkedDashboard.as_view(), name="api-dashboard-what-worked"),
     path(
-        "innovations/<int:pk>/",
+        "innovations/<slug:slug>/",
         views.InnovationDashboard.as_view(),
         name="api-dashboard-innovation",
     ),

@@ -3,14 +3,14 @@ same access policy, and paged by cursor; dashboards are built by the same code a
 
 from django.contrib.auth.views import redirect_to_login
 from django.db.models import F
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.generators import SchemaGenerator
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from drf_spectacular.views import SpectacularAPIView
-from rest_framework import routers, viewsets
+from rest_framework import mixins, routers, viewsets
 from rest_framework.exceptions import AuthenticationFailed, NotAuthenticated, ValidationError
 from rest_framework.renderers import TemplateHTMLRenderer
 from rest_framework.response import Response
@@ -36,7 +36,7 @@ from adoption.registry.models import Innovation, Organisation, Pathway
 PAGE_PARAMETERS = ("cursor", "page_size")
 
 
-class ReadOnlyViewSet(StrictParameters, viewsets.ReadOnlyModelViewSet):
+class ListViewSet(StrictParameters, mixins.ListModelMixin, viewsets.GenericViewSet):
     filter_backends = [DjangoFilterBackend]
 
     def accepted_parameters(self):
@@ -44,6 +44,10 @@ class ReadOnlyViewSet(StrictParameters, viewsets.ReadOnlyModelViewSet):
             return ()
         filterset = getattr(self, "filterset_class", None)
         return (*(filterset.base_filters if filterset else ()), *PAGE_PARAMETERS)
+
+
+class ReadOnlyViewSet(mixins.RetrieveModelMixin, ListViewSet):
+    """A list, and each of its records at its own URL by the code people use for it."""
 
 
 class OrganisationViewSet(ReadOnlyViewSet):
@@ -67,7 +71,8 @@ class InnovationViewSet(ReadOnlyViewSet):
     queryset = Innovation.objects.prefetch_related("pathways")
     serializer_class = serializers.InnovationSerializer
     filterset_class = InnovationFilter
-    ordering = "id"
+    lookup_field = "slug"
+    ordering = "slug"
 
 
 class PathwayViewSet(ReadOnlyViewSet):
@@ -75,13 +80,15 @@ class PathwayViewSet(ReadOnlyViewSet):
 
     queryset = Pathway.objects.prefetch_related("steps")
     serializer_class = serializers.PathwaySerializer
-    ordering = "id"
+    lookup_field = "slug"
+    ordering = "slug"
 
 
-class AdoptionViewSet(ReadOnlyViewSet):
-    """Each organisation's adoption of each innovation and the stage it has reached."""
+class AdoptionViewSet(ListViewSet):
+    """Each organisation's adoption of each innovation and the stage it has reached: one per
+    innovation and organisation, so filter by both to find one."""
 
-    queryset = Adoption.objects.select_related("organisation")
+    queryset = Adoption.objects.select_related("innovation", "organisation")
     serializer_class = serializers.AdoptionSerializer
     filterset_class = AdoptionFilter
 
@@ -100,7 +107,7 @@ class BarrierViewSet(ReadOnlyViewSet):
         # The register's barriers, in the register's order: newest first by day identified.
         return (
             selectors.register_queryset(access_for(self.request))
-            .select_related("savings_organisation")
+            .select_related("pathway", "savings_organisation")
             .prefetch_related("partners")
         )
 
@@ -117,9 +124,9 @@ class EnablerActionViewSet(ReadOnlyViewSet):
 
     def get_queryset(self):
         return access_for(self.request).visible_actions(
-            EnablerAction.objects.select_related("enabler_type").annotate(
-                barrier_public_id=F("barrier__public_id")
-            )
+            EnablerAction.objects.select_related(
+                "enabler_type", "innovation", "organisation"
+            ).annotate(barrier_public_id=F("barrier__public_id"))
         )
 
 
@@ -212,8 +219,11 @@ class InnovationDashboard(DashboardView):
     build = staticmethod(pages.innovation)
     with_grouping = True
 
-    def objects(self, pk):
-        return (get_object_or_404(Innovation, pk=pk),)
+    def objects(self, slug):
+        innovation = Innovation.find(slug)
+        if innovation is None:
+            raise Http404("No innovation has this slug.")
+        return (innovation,)
 
 
 @extend_schema(responses=serializers.dashboard_serializer("organisation"))

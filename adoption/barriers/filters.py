@@ -20,6 +20,7 @@ from adoption.barriers.models import (
     Stage,
 )
 from adoption.core.forms import DateInput, FilterForm
+from adoption.registry.filters import SlugChoiceFilter
 from adoption.registry.models import (
     Innovation,
     InnovationCategory,
@@ -55,7 +56,7 @@ class PlaceAndInnovationFilter(django_filters.FilterSet):
         lookup_expr="iexact",
         max_length=6,
     )
-    innovation = django_filters.ModelChoiceFilter(
+    innovation = SlugChoiceFilter(
         queryset=Innovation.objects.order_by("name"), empty_label="All innovations"
     )
     innovation_category = django_filters.ChoiceFilter(
@@ -70,7 +71,7 @@ class PlaceAndInnovationFilter(django_filters.FilterSet):
 
 
 class BarrierFilter(PlaceAndInnovationFilter):
-    pathway = django_filters.ModelChoiceFilter(
+    pathway = SlugChoiceFilter(
         queryset=Pathway.objects.order_by("name"), empty_label="All pathways"
     )
     category = django_filters.ModelChoiceFilter(
@@ -100,7 +101,7 @@ class BarrierFilter(PlaceAndInnovationFilter):
 
 
 class AdoptionFilter(PlaceAndInnovationFilter):
-    pathway = django_filters.ModelChoiceFilter(
+    pathway = SlugChoiceFilter(
         label="Pathway",
         queryset=Pathway.objects.order_by("name"),
         empty_label="All pathways",
@@ -113,7 +114,7 @@ class AdoptionFilter(PlaceAndInnovationFilter):
         model = Adoption
         fields = []
 
-    @extend_schema_field(OpenApiTypes.INT)  # the API takes the pathway's id
+    @extend_schema_field(OpenApiTypes.STR)  # the API takes the pathway's slug
     def filter_pathway(self, queryset, name, pathway):
         # A subquery rather than a join, so an innovation on two pathways is not counted twice.
         return queryset.filter(innovation__in=Innovation.objects.filter(pathways=pathway))
@@ -131,7 +132,7 @@ class EnablerActionFilter(django_filters.FilterSet):
         queryset=EnablerType.objects.all(), to_field_name="slug"
     )
     outcome = django_filters.ChoiceFilter(choices=ActionOutcome.choices)
-    innovation = django_filters.ModelChoiceFilter(queryset=Innovation.objects.all())
+    innovation = SlugChoiceFilter(queryset=Innovation.objects.all())
     organisation = django_filters.CharFilter(
         label="Organisation ODS code",
         field_name="organisation__ods_code",

@@ -57,6 +57,27 @@ class FastSelect(forms.Select):
         )
 
 
+class SlugOrIdChoiceField(forms.ModelChoiceField):
+    """A choice of record by its slug, as the API and the filter bars name it. A numeric id, as
+    version 1 of the API and older links gave it, is still taken."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("to_field_name", "slug")
+        super().__init__(*args, **kwargs)
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        found = self.queryset.model.find(value, self.queryset)
+        if found is None:
+            raise forms.ValidationError(
+                self.error_messages["invalid_choice"],
+                code="invalid_choice",
+                params={"value": value},
+            )
+        return found
+
+
 def applied_filters(form, data):
     """How many of a filter form's fields the query string sets."""
     return sum(1 for name in form.fields if data.get(name))

@@ -3,6 +3,7 @@
 import django_filters
 from django.db.models import Q
 
+from adoption.core.forms import SlugOrIdChoiceField
 from adoption.registry.models import (
     Innovation,
     InnovationCategory,
@@ -10,6 +11,12 @@ from adoption.registry.models import (
     OrganisationType,
     Pathway,
 )
+
+
+class SlugChoiceFilter(django_filters.ModelChoiceFilter):
+    """An innovation or pathway, named by its slug (or, as before, its id)."""
+
+    field_class = SlugOrIdChoiceField
 
 
 class OrganisationFilter(django_filters.FilterSet):
@@ -40,9 +47,7 @@ class OrganisationFilter(django_filters.FilterSet):
 
 class InnovationFilter(django_filters.FilterSet):
     category = django_filters.ChoiceFilter(choices=InnovationCategory.choices)
-    pathway = django_filters.ModelChoiceFilter(
-        queryset=Pathway.objects.all(), field_name="pathways"
-    )
+    pathway = SlugChoiceFilter(queryset=Pathway.objects.all(), field_name="pathways")
 
     class Meta:
         model = Innovation

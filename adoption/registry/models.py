@@ -6,6 +6,7 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils.text import slugify
 
 # ODS codes are upper-case letters and digits, from three characters (QOP) to the six of a GP
 # practice or PCN (A81001, U12345); the ICBs opened in 2026 have five (S1Y5D).
@@ -151,7 +152,52 @@ class InnovationCategory(models.TextChoices):
     WORKFORCE = "workforce", "Workforce model"
 
 
-class Pathway(models.Model):
+SLUG_MAX_LENGTH = 80
+
+
+class NamedBySlug(models.Model):
+    """A record the API and its filters name by a stable slug: made from the name when the
+    record is first saved, and kept when the name changes, so links and scripts keep working."""
+
+    slug = models.SlugField(
+        max_length=SLUG_MAX_LENGTH,
+        unique=True,
+        blank=True,
+        help_text="Its stable short name in links and the API; made from the name if left empty.",
+    )
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if not self.slug:
+            self.slug = self.free_slug(self.name)
+        super().save(*args, **kwargs)
+
+    @classmethod
+    def find(cls, value, queryset=None):
+        """The record of `queryset` with this slug or, as version 1 of the API and older links
+        named it, this numeric id; None if there is none."""
+        queryset = cls.objects.all() if queryset is None else queryset
+        value = str(value)
+        found = queryset.filter(slug=value).first()
+        if found is None and value.isascii() and value.isdigit() and len(value) <= 18:
+            found = queryset.filter(pk=int(value)).first()
+        return found
+
+    @classmethod
+    def free_slug(cls, name):
+        """The slug of `name`, with -2, -3 … added if another record already has it."""
+        base = slugify(name)[: SLUG_MAX_LENGTH - 4].strip("-") or cls._meta.model_name
+        taken = set(cls.objects.filter(slug__startswith=base).values_list("slug", flat=True))
+        slug, number = base, 1
+        while slug in taken:
+            number += 1
+            slug = f"{base}-{number}"
+        return slug
+
+
+class Pathway(NamedBySlug):
     name = models.CharField(max_length=120, unique=True)
     description = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -182,7 +228,7 @@ class PathwayStep(models.Model):
         return f"{self.position}. {self.name}"
 
 
-class Innovation(models.Model):
+class Innovation(NamedBySlug):
     name = models.CharField(max_length=200, unique=True)
     category = models.CharField(max_length=20, choices=InnovationCategory.choices)
     description = models.TextField(blank=True)

@@ -19,6 +19,7 @@ from tests.factories import (
     EnablerActionFactory,
     InnovationFactory,
     OrganisationFactory,
+    PathwayFactory,
 )
 from tests.integration.conftest import signed_in
 from tests.integration.test_every_url import every_url
@@ -88,8 +89,52 @@ def test_barrier_names_related_records_by_their_codes(client, world):
     assert body["organisation"] == "RAA"
     assert body["category"] == "silo-working"
     assert body["partners"] == ["U12345"]
-    assert body["innovation"] == world.innovation.pk
+    assert body["innovation"] == "virtual-wards" == world.innovation.slug
+    assert body["pathway"] is None
     assert body["version"] == world.barrier_a.version
+
+
+def test_records_are_shaped_for_a_data_frame(client, world):
+    """Money and counts are JSON numbers, dates ISO strings, related records slugs or codes:
+    no numeric id of an internal row anywhere."""
+    pathway = PathwayFactory(name="Stroke care")
+    world.innovation.pathways.add(pathway)
+    Barrier.objects.filter(pk=world.barrier_a.pk).update(
+        pathway=pathway, savings_organisation=world.pcn, cost_borne_gbp="1250.50"
+    )
+    action = EnablerActionFactory(barrier=world.barrier_a)
+    signed_in(client, world.national)
+
+    barrier = client.get(f"/api/v1/barriers/{world.barrier_a.public_id}/").json()
+    innovation = client.get(f"/api/v1/innovations/{world.innovation.slug}/").json()
+    pathway_body = client.get("/api/v1/pathways/stroke-care/").json()
+    adoption = client.get("/api/v1/adoptions/?organisation=RAA").json()["results"][0]
+    action_body = client.get(f"/api/v1/enabler-actions/{action.public_id}/").json()
+
+    assert barrier["cost_borne_gbp"] == 1250.5 and barrier["savings_elsewhere_gbp"] is None
+    assert barrier["pathway"] == "stroke-care" and barrier["savings_organisation"] == "U12345"
+    assert barrier["identified_on"] == world.barrier_a.identified_on.isoformat()
+    assert isinstance(barrier["severity"], int)
+    assert innovation["slug"] == "virtual-wards" and innovation["pathways"] == ["stroke-care"]
+    assert pathway_body["slug"] == "stroke-care" and pathway_body["name"] == "Stroke care"
+    assert (adoption["innovation"], adoption["organisation"]) == ("virtual-wards", "RAA")
+    assert action_body["barrier"] == world.barrier_a.public_id
+    assert (action_body["innovation"], action_body["organisation"]) == ("virtual-wards", "RAA")
+    for record in (barrier, innovation, pathway_body, adoption, action_body):
+        assert not isinstance(record.get("id"), int), record
+
+
+@pytest.mark.parametrize("by", ["slug", "pk"])
+def test_innovations_are_chosen_by_slug_or_by_their_old_id(client, world, by):
+    signed_in(client, world.national)
+    named = getattr(world.innovation, by)
+
+    listed = client.get(f"/api/v1/barriers/?innovation={named}&organisation=RAA")
+    dashboard = client.get(f"/api/v1/dashboards/innovations/{named}/")
+
+    assert ids(listed) == {world.barrier_a.public_id, world.confidential_a.public_id}
+    assert dashboard.status_code == 200
+    assert client.get("/api/v1/dashboards/innovations/no-such-thing/").status_code == 404
 
 
 def test_organisations_are_found_by_ods_code_in_any_case(client, world):
@@ -105,8 +150,8 @@ def test_organisations_are_found_by_ods_code_in_any_case(client, world):
     ("url", "expected"),
     [
         ("/api/v1/barriers/?organisation=rbb", lambda w: {w.barrier_b.public_id}),
-        ("/api/v1/adoptions/?organisation=RAA", lambda w: {w.adoption_a.pk}),
-        ("/api/v1/adoptions/?stage=exploring", lambda w: {w.adoption_a.pk}),
+        ("/api/v1/adoptions/?organisation=RAA", lambda w: {"RAA"}),
+        ("/api/v1/adoptions/?stage=exploring", lambda w: {"RAA"}),
         (
             "/api/v1/barriers/?region=Y56&status=open",
             lambda w: {w.barrier_a.public_id, w.barrier_b.public_id, w.confidential_a.public_id},
@@ -115,8 +160,9 @@ def test_organisations_are_found_by_ods_code_in_any_case(client, world):
 )
 def test_filters_narrow_the_list(client, world, url, expected):
     signed_in(client, world.national)
+    key = "organisation" if "adoptions" in url else "id"
 
-    assert ids(client.get(url)) == expected(world)
+    assert ids(client.get(url), key) == expected(world)
 
 
 def test_organisation_filters(client, world):
@@ -273,7 +319,7 @@ def test_actions_listed_by_innovation_follow_their_barrier(client, world):
     action = EnablerActionFactory(barrier=world.barrier_a)
     other = InnovationFactory()
     signed_in(client, world.national)
-    before = ids(client.get(f"/api/v1/enabler-actions/?innovation={world.innovation.pk}"))
+    before = ids(client.get(f"/api/v1/enabler-actions/?innovation={world.innovation.slug}"))
 
     services.update_barrier(
         by=world.admin,
@@ -282,7 +328,7 @@ def test_actions_listed_by_innovation_follow_their_barrier(client, world):
         expected_version=world.barrier_a.version,
     )
     moved = ids(client.get(f"/api/v1/enabler-actions/?innovation={other.pk}&organisation=RBB"))
-    left = ids(client.get(f"/api/v1/enabler-actions/?innovation={world.innovation.pk}"))
+    left = ids(client.get(f"/api/v1/enabler-actions/?innovation={world.innovation.slug}"))
 
     assert action.public_id in before
     assert moved == {action.public_id}
@@ -293,17 +339,27 @@ def test_actions_listed_by_innovation_follow_their_barrier(client, world):
 
 LIST_VIEWS = {reverse(f"{basename}-list"): viewset for _, viewset, basename in router.registry}
 TAMPERED_CURSORS = [
-    *["p=abc", "p=", "p=%00", "p=1e5", "p=99999999999999999999999", "o=x", "r=x"],
+    *["p=ab c", "p=", "p=%00", "p=1e5", "p=99999999999999999999999", "o=x", "r=x"],
     *["p=abc&p=abc", "p=2026-01-01&p=%00", "p=2026-02-30&p=0123456789abcdef", "p=1&r=1&r=0"],
 ]
+# Innovations and pathways are listed in slug order, and these are positions a slug can hold.
+SLUG_POSITIONS = {"p=1e5", "p=99999999999999999999999"}
+SLUG_ORDERED = {reverse("innovation-list"), reverse("pathway-list")}
 
 
 def cursor(querystring):
     return base64.b64encode(querystring.encode()).decode()
 
 
-@pytest.mark.parametrize("tampered", TAMPERED_CURSORS + ["not base64!", "%00", "w6k="])
-@pytest.mark.parametrize("url", LIST_VIEWS)
+@pytest.mark.parametrize(
+    ("url", "tampered"),
+    [
+        (url, tampered)
+        for url in LIST_VIEWS
+        for tampered in TAMPERED_CURSORS + ["not base64!", "%00", "w6k="]
+        if not (url in SLUG_ORDERED and tampered in SLUG_POSITIONS)
+    ],
+)
 def test_tampered_cursors_get_a_400_naming_the_cursor(client, world, url, tampered):
     signed_in(client, world.national)
     value = cursor(tampered) if tampered in TAMPERED_CURSORS else tampered
@@ -453,7 +509,7 @@ def dashboards(client, world, resolved_elsewhere):
     signed_in(client, world.national)
     served = {}
     for url in DASHBOARD_URLS:
-        response = client.get(url.format(innovation=world.innovation.pk))
+        response = client.get(url.format(innovation=world.innovation.slug))
         assert response.status_code == 200, url
         served[url] = response.json()["tables"]
     return served
@@ -491,7 +547,7 @@ def test_dashboard_schema_describes_each_table_and_its_columns(client, world, da
         return components[node["$ref"].rsplit("/", 1)[-1]] if "$ref" in node else node
 
     for url, tables in dashboards.items():
-        path = url.split("?")[0].replace("{innovation}", "{id}").replace("RAA", "{ods_code}")
+        path = url.split("?")[0].replace("{innovation}", "{slug}").replace("RAA", "{ods_code}")
         response = schema["paths"][path]["get"]["responses"]["200"]
         page = resolved(response["content"]["application/json"]["schema"])
         described = resolved(page["properties"]["tables"]["items"])["discriminator"]["mapping"]

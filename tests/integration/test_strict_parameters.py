@@ -19,6 +19,7 @@ def api_urls(world):
         "ods_code": world.trust_a.ods_code,
         "public_id": world.barrier_a.public_id,
         "pk": str(world.innovation.pk),
+        "slug": world.innovation.slug,
     }
     urls = set()
     for route in flatten(get_resolver().url_patterns):
