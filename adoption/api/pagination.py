@@ -42,6 +42,33 @@ class KeysetPagination(CursorPagination):
         "or leave the cursor out for the first page."
     )
 
+    def get_page_size(self, request):
+        """The page size asked for, from 1 to `max_page_size`; a 400 naming it otherwise, rather
+        than a page of another size than the script expects."""
+        text = request.query_params.get(self.page_size_query_param)
+        if text is None:
+            return self.page_size
+        if text.isascii() and text.isdigit() and 1 <= int(text) <= self.max_page_size:
+            return int(text)
+        message = f"Enter a whole number from 1 to {self.max_page_size:,}, or leave it out."
+        raise ValidationError({self.page_size_query_param: [message]})
+
+    def get_schema_operation_parameters(self, view):
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            if parameter["name"] == self.page_size_query_param:
+                parameter["description"] = (
+                    f"How many records a page holds: {self.page_size} unless you ask for "
+                    f"from 1 to {self.max_page_size:,}."
+                )
+                parameter["schema"] = {
+                    "type": "integer",
+                    "minimum": 1,
+                    "maximum": self.max_page_size,
+                    "default": self.page_size,
+                }
+        return parameters
+
     def get_ordering(self, request, queryset, view):
         ordering = getattr(view, "ordering", None) or self.ordering
         return (ordering,) if isinstance(ordering, str) else tuple(ordering)

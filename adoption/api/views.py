@@ -1,6 +1,7 @@
 """The read API: every list is filtered by the same filter sets as the pages, limited by the
 same access policy, and paged by cursor; dashboards are built by the same code as the pages."""
 
+from django import forms
 from django.contrib.auth.views import redirect_to_login
 from django.db.models import F
 from django.http import Http404, HttpResponse
@@ -130,26 +131,44 @@ class EnablerActionViewSet(ReadOnlyViewSet):
         )
 
 
+def _parameter_schema(filter_):
+    """The schema of a filter's value, from the form field it validates with: a code or slug
+    for a record, one of its choices, or an ISO date."""
+    field = filter_.field
+    if isinstance(field, forms.ModelChoiceField):
+        return {"type": "string"}
+    if isinstance(field, forms.ChoiceField):
+        values = [value for value, _ in field.choices if value != ""]
+        if all(isinstance(value, int) for value in values):
+            return {"type": "integer", "enum": values}
+        return {"type": "string", "enum": [str(value) for value in values]}
+    if isinstance(field, forms.DateField):
+        return {"type": "string", "format": "date"}
+    return {"type": "string", **({"maxLength": field.max_length} if field.max_length else {})}
+
+
 def _filter_parameters(*filtersets):
     seen = {}
     for filterset in filtersets:
         for name, filter_ in filterset.base_filters.items():
-            seen.setdefault(name, filter_.label or name.replace("_", " ").capitalize())
+            seen.setdefault(name, filter_)
     return [
-        OpenApiParameter(name, OpenApiTypes.STR, description=str(label))
-        for name, label in seen.items()
+        OpenApiParameter(
+            name,
+            _parameter_schema(filter_),
+            description=str(filter_.label or name.replace("_", " ").capitalize()),
+        )
+        for name, filter_ in seen.items()
     ]
 
 
-DASHBOARD_PARAMETERS = [
-    OpenApiParameter(
-        "group_by",
-        OpenApiTypes.STR,
-        enum=["region", "icb", "org_type"],
-        description="Compare by region (default), ICB or organisation type.",
-    ),
-    *_filter_parameters(AdoptionFilter, BarrierFilter),
-]
+GROUP_BY_PARAMETER = OpenApiParameter(
+    "group_by",
+    OpenApiTypes.STR,
+    enum=["region", "icb", "org_type"],
+    description="Compare by region (default), ICB or organisation type.",
+)
+DASHBOARD_PARAMETERS = _filter_parameters(AdoptionFilter, BarrierFilter)
 
 
 class DashboardView(StrictParameters, APIView):
@@ -181,7 +200,9 @@ class DashboardView(StrictParameters, APIView):
         return Response(serializers.DashboardSerializer(page).data)
 
 
-@extend_schema(responses=serializers.dashboard_serializer("spread"))
+@extend_schema(
+    parameters=[GROUP_BY_PARAMETER], responses=serializers.dashboard_serializer("spread")
+)
 class SpreadDashboard(DashboardView):
     """Where spread is stalling: funnels, adoption by innovation and place, the stall flags and
     the barriers over-represented where it stalls."""
@@ -190,7 +211,9 @@ class SpreadDashboard(DashboardView):
     with_grouping = True
 
 
-@extend_schema(responses=serializers.dashboard_serializer("barriers"))
+@extend_schema(
+    parameters=[GROUP_BY_PARAMETER], responses=serializers.dashboard_serializer("barriers")
+)
 class BarriersDashboard(DashboardView):
     """Barrier heatmap, severity ranking, quarterly trend and time to resolve."""
 
@@ -212,7 +235,9 @@ class WhatWorkedDashboard(DashboardView):
     build = staticmethod(pages.what_worked)
 
 
-@extend_schema(responses=serializers.dashboard_serializer("innovation"))
+@extend_schema(
+    parameters=[GROUP_BY_PARAMETER], responses=serializers.dashboard_serializer("innovation")
+)
 class InnovationDashboard(DashboardView):
     """One innovation's S-curve and stage by place."""
 

@@ -25,6 +25,8 @@ account_patterns = [
     ),
 ]
 
+handler404 = core_views.page_not_found
+
 urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
     path("status/replicas", core_views.replica_status, name="replica-status"),

@@ -70,8 +70,9 @@ class SlugOrIdChoiceField(forms.ModelChoiceField):
             return None
         found = self.queryset.model.find(value, self.queryset)
         if found is None:
+            noun = self.queryset.model._meta.verbose_name
             raise forms.ValidationError(
-                self.error_messages["invalid_choice"],
+                f"No {noun} has the slug “%(value)s”.",
                 code="invalid_choice",
                 params={"value": value},
             )

@@ -18,7 +18,7 @@ def unknown(query, accepted):
 
 def explanation(names, accepted):
     listed = ", ".join(f'"{name}"' for name in names)
-    takes = ", ".join(sorted(accepted)) or "no query parameters"
+    takes = ", ".join(sorted(set(accepted))) or "no query parameters"
     noun = "parameter" if len(names) == 1 else "parameters"
     return f"Unknown query {noun} {listed}. This takes: {takes}."
 
@@ -31,15 +31,30 @@ def refused_download(query, accepted):
     return HttpResponseBadRequest(explanation(names, accepted), content_type="text/plain")
 
 
+def unclear(query):
+    """{name: message} for each parameter of `query` given more than once or with no value:
+    a script that sends `region=` or `region=Y56&region=Y62` has lost track of what it asks."""
+    problems = {}
+    for name, values in query.lists():
+        if len(values) > 1:
+            problems[name] = [f"Give {name} once: it was given {len(values)} times."]
+        elif values[0] == "":
+            problems[name] = [f"Give {name} a value, or leave it out."]
+    return problems
+
+
 class StrictParameters:
-    """For an API view: a 400 naming each query parameter it does not take (once the caller
-    is authenticated and permitted, so a stranger learns nothing from it)."""
+    """For an API view: a 400 naming each query parameter it does not take, or that it is
+    given empty or more than once (once the caller is authenticated and permitted, so a
+    stranger learns nothing from it). A method the view does not answer gets its 405 first."""
 
     def accepted_parameters(self):
         return ()
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
+        if request.method not in ("GET", "HEAD"):
+            return
         accepted = self.accepted_parameters()
         names = unknown(request.query_params, accepted)
         if names:
@@ -47,6 +62,9 @@ class StrictParameters:
                 {
                     "detail": explanation(names, accepted),
                     "unknown_parameters": names,
-                    "accepted_parameters": sorted(accepted),
+                    "accepted_parameters": sorted(set(accepted)),
                 }
             )
+        problems = unclear(request.query_params)
+        if problems:
+            raise ValidationError(problems)

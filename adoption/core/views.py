@@ -2,6 +2,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connection, connections
 from django.http import HttpResponse, JsonResponse
+from django.views import defaults
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
@@ -37,3 +38,11 @@ def replica_status(request):
             "replicas": [state.as_dict() for state in replicas.replicas.states()],
         }
     )
+
+
+def page_not_found(request, exception):
+    """Not found: the API answers in JSON, as its schema says, whatever path was asked for;
+    everywhere else, the service's page."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": "Not found."}, status=404)
+    return defaults.page_not_found(request, exception)

@@ -2,6 +2,7 @@
 
 import django_filters
 from django.db.models import Q
+from drf_spectacular.utils import extend_schema_field
 
 from adoption.core.forms import SlugOrIdChoiceField
 from adoption.registry.models import (
@@ -18,6 +19,10 @@ class SlugChoiceFilter(django_filters.ModelChoiceFilter):
 
     field_class = SlugOrIdChoiceField
 
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("to_field_name", "slug")
+        super().__init__(*args, **kwargs)
+
 
 class OrganisationFilter(django_filters.FilterSet):
     org_type = django_filters.ChoiceFilter(
@@ -29,16 +34,20 @@ class OrganisationFilter(django_filters.FilterSet):
     icb = django_filters.ModelChoiceFilter(
         label="ICB", queryset=Organisation.objects.icbs(), to_field_name="ods_code"
     )
-    is_active = django_filters.TypedChoiceFilter(
+    is_active = django_filters.ChoiceFilter(
         label="Active",
         choices=[("true", "true"), ("false", "false")],
-        coerce=lambda value: value == "true",
+        method="filter_active",
     )
     q = django_filters.CharFilter(label="Name or ODS code", method="filter_text", max_length=100)
 
     class Meta:
         model = Organisation
         fields = []
+
+    @extend_schema_field({"type": "string", "enum": ["true", "false"]})
+    def filter_active(self, queryset, name, value):
+        return queryset.filter(is_active=value == "true")
 
     def filter_text(self, queryset, name, value):
         """Names that contain the text, and ODS codes that start with it."""

@@ -114,3 +114,51 @@ def test_the_api_reference_sends_a_signed_out_visitor_to_sign_in(client, world):
     assert response["Location"] == "/accounts/login/?next=/api/docs/"
     signed_in(client, world.national)
     assert client.get("/api/docs/").status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ("region=", "Give region a value, or leave it out."),
+        ("region=Y56&region=Y62", "Give region once: it was given 2 times."),
+        ("page_size=", "Give page_size a value, or leave it out."),
+    ],
+)
+def test_a_parameter_given_empty_or_twice_is_refused_by_the_api(client, world, query, message):
+    """A script that lost track of a value asks for something other than it means: the API
+    says so, where a page would show everything."""
+    signed_in(client, world.national)
+
+    for url in ("/api/v1/barriers/", "/api/v1/dashboards/spread/"):
+        response = client.get(f"{url}?{query}")
+        assert response.status_code == 400, url
+        assert response.json()[query.split("=")[0]] == [message], url
+    assert client.get("/api/v1/barriers/?page_size=").json() == {
+        "page_size": ["Give page_size a value, or leave it out."]
+    }
+    assert client.get("/barriers/?region=").status_code == 200  # a page shows everything
+
+
+def test_a_method_the_api_does_not_answer_gets_405_whatever_its_parameters(client, world):
+    signed_in(client, world.national)
+    response = client.generic("TRACE", "/api/v1/pathways/?cursor=x&page_size=1")
+
+    assert response.status_code == 405
+
+
+@pytest.mark.parametrize("url", ["/api/v1/no-such-list/", "/api/v1/barriers/%C2%84/"])
+def test_an_api_address_that_does_not_exist_is_a_json_404(client, world, url):
+    signed_in(client, world.national)
+    response = client.get(url)
+
+    assert response.status_code == 404
+    assert response.json() == {"detail": "Not found."}
+    assert client.get("/no-such-page/").get("Content-Type").startswith("text/html")
+
+
+def test_a_nul_in_an_api_address_is_a_json_400(client, world):
+    signed_in(client, world.national)
+    response = client.get("/api/v1/barriers/?region=%00")
+
+    assert response.status_code == 400
+    assert "NUL" in response.json()["detail"]
