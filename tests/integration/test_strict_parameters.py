@@ -121,7 +121,7 @@ def test_the_api_reference_sends_a_signed_out_visitor_to_sign_in(client, world):
     [
         ("region=", "Give region a value, or leave it out."),
         ("region=Y56&region=Y62", "Give region once: it was given 2 times."),
-        ("page_size=", "Give page_size a value, or leave it out."),
+        ("severity=2&severity=2", "Give severity once: it was given 2 times."),
     ],
 )
 def test_a_parameter_given_empty_or_twice_is_refused_by_the_api(client, world, query, message):
