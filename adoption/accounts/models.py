@@ -43,6 +43,20 @@ class Membership(models.Model):
         return f"{self.user} — {self.get_role_display()} at {self.organisation}"
 
 
+class ApiTokenLabel(models.Model):
+    """What a person calls one of their API tokens ("Weekly R report"), and when it last
+    opened the API or a download: enough to recognise a token and revoke the one unused."""
+
+    token = models.OneToOneField(
+        "knox.AuthToken", primary_key=True, on_delete=models.CASCADE, related_name="label"
+    )
+    name = models.CharField(max_length=60)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self):
+        return self.name
+
+
 class SignInThrottle(models.Model):
     """Recent failed sign-ins counted under one key: an account, or an account from one
     address (see adoption/accounts/throttle.py).

@@ -21,8 +21,10 @@ from adoption.accounts import services
 BAD_INPUT = 400
 
 
-def _account(request, *, error=None, status=200):
+def _account(request, *, error=None, name="", status=200):
     context = {
+        "name": name,
+        "name_max_length": services.TOKEN_NAME_MAX_LENGTH,
         "memberships": request.user.memberships.select_related("organisation"),
         "tokens": services.api_tokens(request.user),
         "token_days": settings.API_TOKEN_DAYS,
@@ -40,10 +42,11 @@ def account(request):
 @require_POST
 @never_cache
 def token_create(request):
+    name = request.POST.get("name", "")
     try:
-        token, secret = services.create_api_token(user=request.user)
+        token, secret = services.create_api_token(user=request.user, name=name)
     except ValidationError as error:
-        return _account(request, error=error.messages[0], status=BAD_INPUT)
+        return _account(request, error=error.messages[0], name=name, status=BAD_INPUT)
     context = {
         "token": token,
         "secret": secret,
@@ -58,8 +61,10 @@ def token_revoke(request, digest):
         token = services.revoke_api_token(by=request.user, digest=digest)
     except AuthToken.DoesNotExist:
         raise Http404("No such token of yours.") from None
+    label = getattr(token, "label", None)  # tokens made before tokens had names have none
+    which = f"The token “{label.name}”" if label else "The token"
     created = date_format(timezone.localtime(token.created), "j F Y")
     messages.success(
-        request, f"The token created on {created} is revoked: it no longer opens the API."
+        request, f"{which} created on {created} is revoked: it no longer opens the API."
     )
     return redirect("account")

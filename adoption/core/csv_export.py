@@ -122,3 +122,9 @@ def bad_filters(errors):
         "; ".join(f"{field}: {' '.join(messages)}" for field, messages in errors.items()),
         content_type="text/plain",
     )
+
+
+def is_download(request):
+    """A CSV download: the register's and adoptions' exports, or a dashboard table's
+    (`?download=<table>`)."""
+    return request.path.endswith(".csv") or "download" in request.GET

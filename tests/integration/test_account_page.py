@@ -28,9 +28,9 @@ def api_get(key, url="/api/v1/barriers/"):
     return Client().get(url, HTTP_AUTHORIZATION=f"Token {key}")
 
 
-def create_token(client, user):
+def create_token(client, user, name="Weekly R report"):
     signed_in(client, user)
-    response = client.post(CREATE)
+    response = client.post(CREATE, {"name": name})
     assert response.status_code == 200
     return response, response.context["secret"]
 
@@ -127,7 +127,7 @@ def test_tokens_per_user_are_limited(client, world):
         AuthToken.objects.create(world.lead_a)
     signed_in(client, world.lead_a)
 
-    response = client.post(CREATE)
+    response = client.post(CREATE, {"name": "One too many"})
 
     assert response.status_code == 400
     assert "revoke one" in response.content.decode()
@@ -185,3 +185,102 @@ def test_nobody_creates_a_token_for_someone_else_in_the_admin(client, world):
 
     assert add.status_code == 403
     assert listed.status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        ("", "Enter a name for the token"),
+        ("   ", "Enter a name for the token"),
+        ("x" * 61, "Token name must be 60 characters or fewer."),
+    ],
+)
+def test_a_token_needs_a_name_and_a_bad_one_creates_nothing(client, world, name, message):
+    signed_in(client, world.lead_a)
+
+    response = client.post(CREATE, {"name": name})
+
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert message in page
+    assert 'href="#token-name"' in page and "nhsuk-input--error" in page
+    assert not AuthToken.objects.exists()
+
+
+def test_the_account_page_shows_each_tokens_name_and_last_use(client, world):
+    _, secret = create_token(client, world.lead_a, name="  Weekly   R report ")
+    unused, _ = create_token(client, world.lead_a, name="Spare")
+
+    before = client.get(ACCOUNT).content.decode()
+    assert api_get(secret).status_code == 200
+    assert api_get(secret).status_code == 200  # within the minute: not written again
+    after = client.get(ACCOUNT)
+
+    assert "Weekly R report" in before and before.count("Never") >= 2
+    labels = {token.label.name: token.label for token in after.context["tokens"]}
+    assert labels["Weekly R report"].last_used_at is not None
+    assert labels["Spare"].last_used_at is None
+    used = timezone.localtime(labels["Weekly R report"].last_used_at)
+    assert used.strftime("%H:%M") in after.content.decode()
+
+
+def test_a_tokens_last_use_is_written_at_most_once_a_minute(world):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from adoption.accounts import services
+
+    token, _ = services.create_api_token(user=world.lead_a, name="Script")
+    services.record_use(token)
+    first = token.label.__class__.objects.get(pk=token.pk).last_used_at
+
+    with CaptureQueriesContext(connection) as queries:
+        services.record_use(token, now=first + datetime.timedelta(seconds=30))
+    unchanged = token.label.__class__.objects.get(pk=token.pk).last_used_at
+    services.record_use(token, now=first + datetime.timedelta(minutes=2))
+    moved = token.label.__class__.objects.get(pk=token.pk).last_used_at
+
+    assert len(queries) == 1  # one conditional UPDATE that changed nothing
+    assert unchanged == first
+    assert moved == first + datetime.timedelta(minutes=2)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/barriers/export.csv?region=Y56",
+        "/adoptions/export.csv",
+        "/dashboard/?download=matrix",
+        "/dashboard/barriers/?download=heatmap",
+    ],
+)
+def test_the_same_token_downloads_csv(client, world, url):
+    _, secret = create_token(client, world.national)
+
+    response = Client().get(url, HTTP_AUTHORIZATION=f"Token {secret}")
+    refused = Client().get(url, HTTP_AUTHORIZATION="Token " + "0" * len(secret))
+    anonymous = Client().get(url)
+
+    assert response.status_code == 200, url
+    assert response["Content-Type"].startswith("text/csv")
+    assert refused.status_code == 401 and refused["WWW-Authenticate"].startswith("Token")
+    assert anonymous.status_code == 302
+
+
+def test_a_token_downloads_only_what_its_owner_may_see(client, world):
+    _, secret = create_token(client, world.lead_b)
+
+    response = Client().get("/barriers/export.csv", HTTP_AUTHORIZATION=f"Token {secret}")
+
+    body = b"".join(response.streaming_content).decode()
+    assert world.barrier_a.description in body  # trust A's open barrier: everyone sees it
+    assert world.confidential_a.description not in body  # confidential to trust A
+
+
+def test_a_token_does_not_open_the_pages(client, world):
+    _, secret = create_token(client, world.national)
+
+    response = Client().get("/dashboard/", HTTP_AUTHORIZATION=f"Token {secret}")
+
+    assert response.status_code == 302
+    assert response["Location"].startswith("/accounts/login/")
