@@ -102,7 +102,12 @@ def step(request, public_id):
         raise PermissionDenied("Only the level it is escalated to takes its steps.")
     form = StepForm(request.POST or None, escalation=escalation)
     conflict = False
-    if request.method == "POST" and form.is_valid():
+    seen = request.POST.get("version", "")
+    if request.method == "POST" and seen.isdigit() and int(seen) != escalation.version:
+        # Moved on since the form was opened: say so, rather than that the step is not offered.
+        conflict = True
+        form = StepForm(escalation=escalation)
+    elif request.method == "POST" and form.is_valid():
         try:
             services.take_step(
                 by=request.user,
