@@ -100,7 +100,8 @@ def step(request, public_id):
     escalation = selectors.escalation_for(access, public_id)
     if not access.may_act_on_escalation(escalation):
         raise PermissionDenied("Only the level it is escalated to takes its steps.")
-    form = StepForm(request.POST or None, escalation=escalation)
+    posted = request.POST if request.method == "POST" else None
+    form = StepForm(posted, escalation=escalation)
     conflict = False
     seen = request.POST.get("version", "")
     if request.method == "POST" and seen.isdigit() and int(seen) != escalation.version:
@@ -143,7 +144,7 @@ def escalate(request, public_id):
     barrier = barrier_selectors.barrier_for(access, public_id)
     if not access.may_escalate(barrier):
         raise PermissionDenied("Only the reporting organisation's innovation lead may escalate.")
-    form = EscalateForm(request.POST or None)
+    form = EscalateForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             escalation = services.escalate(by=request.user, barrier=barrier, **form.cleaned_data)

@@ -544,3 +544,34 @@ def test_asks_are_for_icbs_and_the_national_team(client, fresh):
         assert signed_in(client, user).get("/escalations/asks/").status_code == 403
     response = signed_in(client, fresh.national).get("/escalations/asks/?download=csv&x=1")
     assert response.status_code == 400
+
+
+def test_icb_lead_changes_no_trusts_records(client, icb_world):
+    signed_in(client, icb_world.icb_lead)
+    barrier = icb_world.barrier_a
+
+    assert client.get(f"/barriers/{barrier.public_id}/edit/").status_code == 403
+    assert client.post(f"/barriers/{barrier.public_id}/status/", {}).status_code == 403
+    assert client.get("/barriers/new/").status_code == 403
+    page = client.get(f"/barriers/{barrier.public_id}/").content.decode()
+    assert "Escalate this barrier" not in page
+    assert f"/escalations/{icb_world.escalation_a.public_id}/" in page
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        {"to_state": ["acknowledged", "accepted"], "version": ["1", "2"]},
+        {"to_state": "acknowledged", "version": "99999999999999999999"},
+        {"to_state": "acknowledged", "version": "-1", "note": "é" * 3000},
+        {},
+    ],
+)
+def test_odd_step_input_is_a_4xx(client, icb_world, data):
+    response = signed_in(client, icb_world.icb_lead).post(
+        f"/escalations/{icb_world.escalation_a.public_id}/step/", data
+    )
+
+    assert response.status_code in (302, 400, 409)
+    icb_world.escalation_a.refresh_from_db()
+    assert icb_world.escalation_a.events.count() == 1 or response.status_code == 302
