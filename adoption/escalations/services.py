@@ -155,7 +155,12 @@ def take_step(*, by, escalation, to_state, note="", lever_needed="", expected_ve
 def _record_miss(escalation, deadline, today):
     escalation.misses += 1
     escalation.last_missed_on = deadline
-    step = "acknowledgement" if escalation.state == State.ESCALATED else "answer"
+    if escalation.state == State.ESCALATED and deadline == escalation.acknowledge_by:
+        step = "acknowledgement"
+    elif deadline == escalation.respond_by:
+        step = "acceptance or decline"
+    else:
+        step = "acceptance or decline, after a reminder,"
     EscalationEvent.objects.create(
         escalation=escalation,
         kind=EventKind.MISSED,

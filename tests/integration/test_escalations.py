@@ -575,3 +575,30 @@ def test_odd_step_input_is_a_4xx(client, icb_world, data):
     assert response.status_code in (302, 400, 409)
     icb_world.escalation_a.refresh_from_db()
     assert icb_world.escalation_a.events.count() == 1 or response.status_code == 302
+
+
+def test_asks_page_queries_are_bounded(client, fresh, django_assert_max_num_queries):
+    for _ in range(12):
+        barrier = BarrierFactory(innovation=InnovationFactory(), organisation=fresh.trust_b)
+        services.escalate(by=fresh.lead_b, barrier=barrier, level="icb", lever="other", ask="Hi")
+    signed_in(client, fresh.national)
+
+    # The session, the user, their memberships, and the grouped asks.
+    with django_assert_max_num_queries(4):
+        response = client.get("/escalations/asks/")
+    assert len(response.context["rows"]) == 12
+
+
+def test_missed_due_dates_are_named_in_the_history(fresh):
+    escalation = escalate(fresh, today=ESCALATED_ON)
+    services.raise_overdue_escalations(today=D(2026, 5, 6))
+
+    notes = list(
+        escalation.events.filter(kind=EventKind.MISSED)
+        .order_by("id")
+        .values_list("note", flat=True)
+    )
+    assert notes == [
+        "The acknowledgement due by 9 April 2026 was missed (1 missed at this level).",
+        "The acceptance or decline due by 5 May 2026 was missed (2 missed at this level).",
+    ]
