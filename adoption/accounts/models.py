@@ -10,13 +10,16 @@ from adoption.registry.models import Organisation
 class Role(models.TextChoices):
     INNOVATION_LEAD = "innovation_lead", "Innovation lead"
     NATIONAL_TEAM = "national_team", "National team"
+    ICB_LEAD = "icb_lead", "ICB lead"
 
 
 class Membership(models.Model):
     """A user's membership of an organisation.
 
     An innovation lead records and changes their organisation's adoptions and barriers. A
-    national team member reads across every organisation, confidential barriers included.
+    national team member reads across every organisation, confidential barriers included. An
+    ICB lead (a member of an integrated care board) takes up the barriers its member
+    organisations escalate to it (adoption/escalations/).
     """
 
     user = models.ForeignKey(

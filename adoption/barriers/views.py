@@ -28,6 +28,7 @@ from adoption.core.csv_export import bad_filters, converters, streaming_csv
 from adoption.core.forms import applied_filters
 from adoption.core.pagination import BadCursor, count_or_estimate, keyset_page
 from adoption.core.parameters import refused_download
+from adoption.escalations import selectors as escalation_selectors
 
 BAD_INPUT = 400
 CONFLICT = 409
@@ -156,6 +157,7 @@ def barrier_detail(request, public_id):
         "partners": list(barrier.partners.order_by("name")),
         "history": selectors.barrier_history(barrier),
         "may_change": access.may_change_barrier(barrier),
+        "escalations": escalation_selectors.barrier_escalations(access, barrier),
         "today": timezone.localdate(),
     }
     if barrier.is_open:

@@ -97,6 +97,11 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 # An adoption is stalled when its stage is not terminal and has not changed for this many days.
 STALL_DAYS = env_int("STALL_DAYS", 180, minimum=1)
 
+# An escalated barrier is acknowledged within this many working days (weekends and England's
+# bank holidays skipped) of reaching its ICB or the national team, and answered within the second.
+ESCALATION_ACKNOWLEDGE_WORKING_DAYS = env_int("ESCALATION_ACKNOWLEDGE_WORKING_DAYS", 3, minimum=1)
+ESCALATION_RESPOND_WORKING_DAYS = env_int("ESCALATION_RESPOND_WORKING_DAYS", 20, minimum=1)
+
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",
@@ -118,6 +123,7 @@ INSTALLED_APPS = [
     "adoption.accounts",
     "adoption.barriers",
     "adoption.dashboards",
+    "adoption.escalations",
     "adoption.api",
     "adoption.demo",
 ]

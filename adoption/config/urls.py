@@ -35,6 +35,7 @@ urlpatterns = [
     path("api/", include("adoption.api.urls")),
     path("", dashboards_views.home, name="home"),
     path("", include("adoption.barriers.urls")),
+    path("", include("adoption.escalations.urls")),
     path("", include("adoption.dashboards.urls")),
     path("", include("adoption.registry.urls")),
 ]

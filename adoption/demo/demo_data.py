@@ -81,6 +81,8 @@ from adoption.dashboards.quarters import last_complete_quarter, quarter_start
 from adoption.dashboards.rollups import rebuild_spread_rollup
 from adoption.dashboards.tallies import rebuild_tallies
 from adoption.demo import demo_catalogue as catalogue
+from adoption.demo.demo_escalations import build_escalations
+from adoption.escalations.models import Escalation, EscalationEvent
 from adoption.registry.models import (
     Innovation,
     Organisation,
@@ -174,6 +176,7 @@ DEMO_USERS = {
     "national": "National team: reads every organisation",
     "lead": "Innovation lead at one acute trust",
     "lead_other": "Innovation lead at another acute trust",
+    "icb": "ICB lead at the lead's integrated care board: answers its escalations",
 }
 
 # How often barriers are logged for an adoption at each stage (relative).
@@ -1026,9 +1029,16 @@ class DemoBuilder:
             first_name="Other",
             last_name="Innovation lead",
         )
-        for user in (admin, national, lead, other):
+        icb = User(
+            username="icb",
+            email="icb@example.nhs.uk",
+            first_name="Demo",
+            last_name="ICB lead",
+        )
+        for user in (admin, national, lead, other, icb):
             user.set_password(self.password)
             user.save()
+        self.users = {"admin": admin, "national": national, "lead": lead, "icb": icb}
         Membership.objects.bulk_create(
             [
                 Membership(
@@ -1042,6 +1052,7 @@ class DemoBuilder:
                     organisation=self.other_lead_organisation,
                     role=Role.INNOVATION_LEAD,
                 ),
+                Membership(user=icb, organisation=self.lead_organisation.icb, role=Role.ICB_LEAD),
             ]
         )
 
@@ -1053,6 +1064,9 @@ class DemoBuilder:
             self.build_adoptions()
             self.build_barriers()
             self.build_users()
+            self.escalation_count = build_escalations(
+                lead_organisation=self.lead_organisation, users=self.users, as_of=self.as_of
+            )
             rebuild_spread_rollup()
             rebuild_tallies()
         if connection.vendor == "postgresql":
@@ -1067,6 +1081,7 @@ class DemoBuilder:
             "stage changes": self.stage_change_count,
             "barriers": self.barrier_count,
             "enabler actions": self.action_count,
+            "escalations": self.escalation_count,
             "planted stalls": len(self.planted_stalls),
             "decoy groups": sum(group.shape in GROUP_DECOYS for group in self.groups.values()),
         }
@@ -1090,6 +1105,8 @@ class DemoBuilder:
 
 
 DOMAIN_MODELS = [
+    EscalationEvent,
+    Escalation,
     EnablerAction,
     Barrier.partners.through,
     Barrier,

@@ -4,7 +4,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import reseed_taxonomies
-from tests.integration.conftest import PASSWORD, resolved_elsewhere, world  # noqa: F401
+from tests.integration.conftest import PASSWORD, icb_world, resolved_elsewhere, world  # noqa: F401
 
 CHROMIUM = "/usr/bin/chromium"
 FLAGS = [

@@ -119,3 +119,35 @@ def places(db):
         "categories": [category("silo-working"), category("savings-land-elsewhere")],
         "enablers": [enabler("pooled-budget"), enabler("national-funding")],
     }
+
+
+@pytest.fixture
+def icb_world(world):
+    """The world with trusts A and B in one ICB (its lead `icb_lead`), trust C in another
+    (its lead `icb_other`), and barrier A escalated to A's ICB under the same public id as the
+    barrier, so that every escalation URL of the URL walk names a real escalation."""
+    from adoption.escalations import services as escalation_services
+
+    world.icb = IcbFactory(ods_code="QAA", name="ICB One", region=world.region)
+    world.icb_other = IcbFactory(ods_code="QCC", name="ICB Two", region=world.region)
+    for trust, icb in ((world.trust_a, world.icb), (world.trust_b, world.icb)):
+        trust.parent = icb
+        trust.save()
+    world.trust_c.parent = world.icb_other
+    world.trust_c.save()
+    refresh_icb_rollups()
+    world.icb_lead = UserFactory(username="icb_lead", first_name="Ina", last_name="Icb")
+    world.icb_lead_other = UserFactory(username="icb_other")
+    MembershipFactory(user=world.icb_lead, organisation=world.icb, role=Role.ICB_LEAD)
+    MembershipFactory(user=world.icb_lead_other, organisation=world.icb_other, role=Role.ICB_LEAD)
+    world.users |= {"icb": world.icb_lead, "icb_other": world.icb_lead_other}
+    world.escalation_a = escalation_services.escalate(
+        by=world.lead_a,
+        barrier=world.barrier_a,
+        level="icb",
+        lever="risk_share",
+        ask="Share the risk of the first year's costs with the community trust.",
+    )
+    world.escalation_a.public_id = world.barrier_a.public_id
+    world.escalation_a.save(update_fields=["public_id"])
+    return world

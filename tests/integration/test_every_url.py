@@ -56,7 +56,8 @@ def every_url(world):
     return urls
 
 
-def test_anonymous_users_reach_only_login_and_healthz(client, world):
+def test_anonymous_users_reach_only_login_and_healthz(client, icb_world):
+    world = icb_world
     for url in every_url(world):
         response = client.get(url)
         if url in PUBLIC:
@@ -76,8 +77,9 @@ def test_anonymous_users_reach_only_login_and_healthz(client, world):
                 assert "login" in response["Location"], url
 
 
-@pytest.mark.parametrize("role", ["lead_a", "lead_b", "national", "admin"])
-def test_no_url_fails_for_any_role(client, world, role):
+@pytest.mark.parametrize("role", ["lead_a", "lead_b", "icb", "icb_other", "national", "admin"])
+def test_no_url_fails_for_any_role(client, icb_world, role):
+    world = icb_world
     signed_in(client, world.users[role])
     for url in every_url(world):
         if url.endswith("/logout/"):
@@ -111,3 +113,26 @@ def test_reference_admin_reaches_only_their_groups_models(client, world):
     for view in ("change", "password_change", "history", "delete"):
         response = client.get(reverse(f"admin:auth_user_{view}", args=[world.admin.pk]))
         assert response.status_code in (302, 403, 404), view
+
+
+# What each role gets from the escalation pages, with barrier A (not confidential) escalated to
+# the ICB of trusts A and B: the lead of A escalated it, the ICB's lead acts on it.
+ESCALATION_MATRIX = {
+    #                 lead_a lead_b icb  icb_other national admin
+    "/escalations/": (200, 200, 200, 200, 200, 200),
+    "/escalations/asks/": (403, 403, 200, 200, 200, 200),
+    "/escalations/asks/?download=csv": (403, 403, 200, 200, 200, 200),
+    "/escalations/{id}/": (200, 200, 200, 200, 200, 200),
+    "/escalations/{id}/step/": (403, 403, 200, 403, 403, 200),
+    "/barriers/{id}/escalate/": (200, 403, 403, 403, 403, 200),
+}
+MATRIX_ROLES = ("lead_a", "lead_b", "icb", "icb_other", "national", "admin")
+
+
+@pytest.mark.parametrize("role", MATRIX_ROLES)
+def test_escalation_pages_by_role(client, icb_world, role):
+    signed_in(client, icb_world.users[role])
+    column = MATRIX_ROLES.index(role)
+    for template, statuses in ESCALATION_MATRIX.items():
+        url = template.format(id=icb_world.barrier_a.public_id)
+        assert client.get(url).status_code == statuses[column], url

@@ -144,3 +144,23 @@ def test_only_a_superuser_grants_the_national_role(users):
     assert users["superuser"].may_grant_role(Role.NATIONAL_TEAM)
     assert not users["lead"].may_grant_role(Role.NATIONAL_TEAM)
     assert users["lead"].may_grant_role(Role.INNOVATION_LEAD)
+
+
+def test_icb_lead_reads_like_everyone_and_changes_nothing(trust):
+    from tests.factories import IcbFactory
+
+    icb = IcbFactory()
+    access = Access(MembershipFactory(organisation=icb, role=Role.ICB_LEAD).user)
+    barrier = BarrierFactory(organisation=trust)
+    confidential = BarrierFactory(organisation=trust, is_confidential=True)
+
+    assert access.is_icb_lead and access.oversees_escalations
+    assert not access.is_national and not access.may_log_barriers
+    assert access.may_view_barrier(barrier) and not access.may_view_barrier(confidential)
+    assert not access.may_change_barrier(barrier) and not access.may_escalate(barrier)
+
+
+def test_only_superusers_grant_the_icb_lead_role(users):
+    assert users["superuser"].may_grant_role(Role.ICB_LEAD)
+    assert not users["lead"].may_grant_role(Role.ICB_LEAD)
+    assert not users["national"].may_grant_role(Role.ICB_LEAD)

@@ -12,6 +12,7 @@ DOMAIN_APPS = (
     "adoption.barriers",
     "adoption.accounts",
     "adoption.dashboards",
+    "adoption.escalations",
     "adoption.api",
     "adoption.demo",
 )
