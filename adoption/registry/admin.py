@@ -175,6 +175,7 @@ class InnovationAdminForm(forms.ModelForm):
         model = Innovation
         fields = [
             "name",
+            "slug",
             "category",
             "description",
             "evidence_reference",
