@@ -2,7 +2,7 @@
 the pathways of care those innovations change."""
 
 from django.core.exceptions import ValidationError
-from django.core.validators import RegexValidator
+from django.core.validators import RegexValidator, validate_slug
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -180,6 +180,8 @@ class NamedBySlug(models.Model):
         named it, this numeric id; None if there is none."""
         queryset = cls.objects.all() if queryset is None else queryset
         value = str(value)
+        if not validate_slug.regex.fullmatch(value):  # never a NUL or a space to the database
+            return None
         found = queryset.filter(slug=value).first()
         if found is None and value.isascii() and value.isdigit() and len(value) <= 18:
             found = queryset.filter(pk=int(value)).first()
