@@ -422,6 +422,8 @@ def deliver(result, *, now=None, connection=None):
     outcome = Outcome()
     connection = connection or get_connection()
     try:
+        if result.messages:
+            _open(connection)
         for message in result.messages:
             text, html = message.render()
             email = EmailMultiAlternatives(
@@ -441,6 +443,9 @@ def deliver(result, *, now=None, connection=None):
             except Exception:
                 log.exception("Could not send %r to user %s", message.subject, message.user.pk)
                 outcome.failed.append(message)
+                # Start afresh: the server may have dropped the connection.
+                connection.close()
+                _open(connection)
                 continue
             record(message, now=now)
             outcome.sent.append(message)
@@ -448,6 +453,15 @@ def deliver(result, *, now=None, connection=None):
     finally:
         connection.close()
     return outcome
+
+
+def _open(connection):
+    """One connection for the run. If the server cannot be reached now, each email tries
+    again on its own and fails on its own."""
+    try:
+        connection.open()
+    except Exception:
+        log.exception("Could not connect to the mail server")
 
 
 @transaction.atomic
