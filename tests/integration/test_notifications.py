@@ -543,3 +543,22 @@ def test_anonymous_users_cannot_open_the_follow_page(client, world):
     response = client.get("/notifications/")
     assert response.status_code == 302
     assert "login" in response["Location"]
+
+
+def test_stall_checks_cost_a_bounded_number_of_queries_per_follow(
+    stalling, django_assert_max_num_queries
+):
+    """Each follow reads the Spread page's flags with its filters: the figure cache (a few
+    lookups) and, cold, the page's own queries; the first of a view counts them, the rest of
+    the same view read them back."""
+    w = stalling
+    followers = [UserFactory(username=f"follower{number}") for number in range(6)]
+    for follower in followers:
+        Follow.objects.create(user=follower, innovation=w.stalling)
+        Follow.objects.create(user=follower, organisation=w.stall_region)
+    people = len(followers) + len(w.users)
+
+    with django_assert_max_num_queries(40 + people * 4 + len(followers) * 2 * 10):
+        result = services.plan()
+
+    assert {m.user for m in result.messages if m.kind == "stall"} == set(followers)
