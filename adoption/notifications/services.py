@@ -182,6 +182,8 @@ def digest_for(user, access, *, now, today):
         .values_list("sent_at", flat=True)
         .first()
     )
+    if last and timezone.localdate(last).isocalendar()[:2] == today.isocalendar()[:2]:
+        return None  # this week's has gone
     since = max(last, now - datetime.timedelta(days=28)) if last else now - datetime.timedelta(7)
     leads = sorted(access.leads)
     reviews = list(
@@ -322,10 +324,11 @@ def _escalation_message(user, items):
         parts.append(f"{waiting} escalation{'s' if waiting != 1 else ''} waiting for you")
     if overdue:
         parts.append(f"{overdue} overdue")
+    # Those beyond the listed are counted, not told: their keys wait for a later email.
     return Message(
         user=user,
         kind=Kind.ESCALATION,
-        keys=[item["key"] for item in items],
+        keys=[item["key"] for item in items[:LISTED]],
         subject=f"Spreadwatch: {', '.join(parts)}",
         template="escalations",
         context={
