@@ -562,3 +562,25 @@ def test_stall_checks_cost_a_bounded_number_of_queries_per_follow(
         result = services.plan()
 
     assert {m.user for m in result.messages if m.kind == "stall"} == set(followers)
+
+
+def test_one_click_unsubscribe_posts_without_a_csrf_token(world):
+    from django.test import Client
+
+    mail_client = Client(enforce_csrf_checks=True)
+    url = f"/notifications/unsubscribe/{services.unsubscribe_token(world.lead_a)}/"
+
+    response = mail_client.post(url, {"List-Unsubscribe": "One-Click"})
+
+    assert response.status_code == 200
+    assert OptOut.objects.filter(user=world.lead_a).exists()
+
+
+def test_html_emails_load_nothing_from_elsewhere(digest_world):
+    send()
+
+    html_email = html_of(only_email_to(digest_world.lead_a))
+    assert "<img" not in html_email
+    assert "<link" not in html_email
+    assert "<script" not in html_email
+    assert "font-family:Frutiger W01,Arial,sans-serif" in html_email
