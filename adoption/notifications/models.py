@@ -13,6 +13,7 @@ from django.db.models import Q
 from django.http import QueryDict
 from django.urls import reverse
 
+from adoption.barriers.filters import AdoptionFilter, BarrierFilter
 from adoption.registry.models import Innovation, Organisation, OrganisationType
 
 QUERY_MAX_LENGTH = 1000
@@ -88,7 +89,11 @@ class Follow(models.Model):
         if self.organisation_id:
             return f"Organisation: {self.organisation.name} ({self.organisation.ods_code})"
         label = DashboardPage(self.page).label if self.page in DashboardPage.values else "?"
-        return f"{label} dashboard{f' filtered by {self.query}' if self.query else ''}"
+        filters = "; ".join(
+            f"{_filter_label(name)}: {', '.join(values)}"
+            for name, values in QueryDict(self.query).lists()
+        )
+        return f"{label} dashboard{f' ({filters})' if filters else ''}"
 
     def view_url(self):
         """Where the followed thing is seen: a path on the service."""
@@ -120,6 +125,15 @@ class Follow(models.Model):
                 return data, organisation.icb_id
             return None, None
         return QueryDict(self.query, mutable=True), None
+
+
+def _filter_label(name):
+    """A dashboard filter's label, as the filter bar shows it (no query needed)."""
+    if name == "group_by":
+        return "Compare by"
+    declared = BarrierFilter.base_filters.get(name) or AdoptionFilter.base_filters.get(name)
+    label = declared.label if declared is not None else None
+    return str(label or name.replace("_", " ").capitalize())
 
 
 class Kind(models.TextChoices):

@@ -519,6 +519,7 @@ def test_dashboard_follow_buttons_post_what_the_page_shows(client, world):
     follow = Follow.objects.get(user=world.national)
     assert follow.query == "region=Y56&group_by=region"
     assert follow.view_url() == "/dashboard/?region=Y56&group_by=region"
+    assert follow.describe() == "Spread dashboard (Region: Y56; Compare by: region)"
 
 
 def test_nobody_removes_someone_elses_follow(client, world):
