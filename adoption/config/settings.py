@@ -124,6 +124,7 @@ INSTALLED_APPS = [
     "adoption.barriers",
     "adoption.dashboards",
     "adoption.escalations",
+    "adoption.notifications",
     "adoption.api",
     "adoption.demo",
 ]
@@ -356,6 +357,21 @@ REST_KNOX = {
     "AUTO_REFRESH": False,
     "AUTH_HEADER_PREFIX": "Token",
 }
+
+# --- Email (adoption/notifications/, `manage.py send_notifications`) -----------------------
+
+# SMTP, by Django's own names. Unset, mail goes to an SMTP server on this machine's port 25.
+EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
+EMAIL_HOST = env("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25, minimum=1)
+EMAIL_HOST_USER = env("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 30, minimum=1)
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "Spreadwatch <spreadwatch@localhost>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# The service's address as people reach it: links in emails start with it.
+SITE_URL = env("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 # --- Logging ----------------------------------------------------------------------------
 

@@ -36,6 +36,7 @@ urlpatterns = [
     path("", dashboards_views.home, name="home"),
     path("", include("adoption.barriers.urls")),
     path("", include("adoption.escalations.urls")),
+    path("", include("adoption.notifications.urls")),
     path("", include("adoption.dashboards.urls")),
     path("", include("adoption.registry.urls")),
 ]

@@ -36,6 +36,14 @@ class DashboardFilters:
     def __init__(self, request, *, with_grouping=False):
         self._read(request.GET, access_for(request), with_grouping)
 
+    @classmethod
+    def from_query(cls, data, access, *, with_grouping=False):
+        """The filters of a query string (a QueryDict) read for `access` outside a request: a
+        saved view, as notifications follow one (adoption/notifications/)."""
+        filters = cls.__new__(cls)
+        filters._read(data, access, with_grouping)
+        return filters
+
     def _read(self, data, access, with_grouping):
         self.data = data
         self.access = access

@@ -82,7 +82,9 @@ from adoption.dashboards.rollups import rebuild_spread_rollup
 from adoption.dashboards.tallies import rebuild_tallies
 from adoption.demo import demo_catalogue as catalogue
 from adoption.demo.demo_escalations import build_escalations
+from adoption.demo.demo_notifications import build_follows
 from adoption.escalations.models import Escalation, EscalationEvent
+from adoption.notifications.models import Follow, OptOut, Sent
 from adoption.registry.models import (
     Innovation,
     Organisation,
@@ -1067,6 +1069,11 @@ class DemoBuilder:
             self.escalation_count = build_escalations(
                 lead_organisation=self.lead_organisation, users=self.users, as_of=self.as_of
             )
+            self.follow_count = build_follows(
+                users=self.users,
+                lead_organisation=self.lead_organisation,
+                planted_stalls=self.planted_stalls,
+            )
             rebuild_spread_rollup()
             rebuild_tallies()
         if connection.vendor == "postgresql":
@@ -1082,6 +1089,7 @@ class DemoBuilder:
             "barriers": self.barrier_count,
             "enabler actions": self.action_count,
             "escalations": self.escalation_count,
+            "follows": self.follow_count,
             "planted stalls": len(self.planted_stalls),
             "decoy groups": sum(group.shape in GROUP_DECOYS for group in self.groups.values()),
         }
@@ -1105,6 +1113,9 @@ class DemoBuilder:
 
 
 DOMAIN_MODELS = [
+    Sent,
+    OptOut,
+    Follow,
     EscalationEvent,
     Escalation,
     EnablerAction,

@@ -8,6 +8,7 @@ from django.urls import reverse
 from knox.models import AuthToken
 
 from adoption.escalations.models import Escalation
+from adoption.notifications.models import Follow
 
 pytestmark = pytest.mark.django_db
 
@@ -47,8 +48,9 @@ def test_admin_pages_render_for_superuser(signed_in_admin, app_label, model_name
 
     assert changelist.status_code == 200
     # API tokens are created only by their users, on their account page; escalations by leads,
-    # on the barrier's page, and moved on by the level they are at (the admin reads them).
-    assert add.status_code == (403 if model in (AuthToken, Escalation) else 200)
+    # on the barrier's page, and moved on by the level they are at (the admin reads them);
+    # follows by their followers, on /notifications/.
+    assert add.status_code == (403 if model in (AuthToken, Escalation, Follow) else 200)
     instance = model._default_manager.order_by("pk").first()
     assert instance is not None, f"the demo data has no {model_name} to edit"
     change = signed_in_admin.get(

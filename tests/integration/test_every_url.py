@@ -16,6 +16,9 @@ pytestmark = pytest.mark.django_db
 
 # The two sign-in pages (the service's and the admin's) and the health check.
 PUBLIC = {"/healthz", "/accounts/login/", "/admin/login/"}
+# Pages opened by a signed token from an email, without signing in: a token that is not one
+# answers 400 (the walk fills it with "1").
+SIGNED_LINKS = {"/notifications/unsubscribe/1/"}
 
 # The admin's list page of each model the reference data administrators' group maintains.
 REFERENCE_ADMIN_PAGES = {
@@ -62,6 +65,8 @@ def test_anonymous_users_reach_only_login_and_healthz(client, icb_world):
         response = client.get(url)
         if url in PUBLIC:
             assert response.status_code == 200, url
+        elif url in SIGNED_LINKS:
+            assert response.status_code == 400, url
         elif url == "/api/docs/":
             # The API's reference is a page of the service: sign in first.
             assert response.status_code == 302, url
@@ -136,3 +141,31 @@ def test_escalation_pages_by_role(client, icb_world, role):
     for template, statuses in ESCALATION_MATRIX.items():
         url = template.format(id=icb_world.barrier_a.public_id)
         assert client.get(url).status_code == statuses[column], url
+
+
+# What each role gets from the notification pages: each person manages their own follows;
+# the unsubscribe link needs no sign-in, only a token signed for its person.
+NOTIFICATION_MATRIX = {
+    #                              lead_a lead_b icb  icb_other national admin
+    "/notifications/": (200, 200, 200, 200, 200, 200),
+    "/notifications/unsubscribe/{token}/": (200, 200, 200, 200, 200, 200),
+    "/notifications/unsubscribe/forged/": (400, 400, 400, 400, 400, 400),
+    "/notifications/{follow}/remove/": (405, 405, 405, 405, 405, 405),
+}
+
+
+@pytest.mark.parametrize("role", MATRIX_ROLES)
+def test_notification_pages_by_role(client, icb_world, role):
+    from adoption.notifications.models import Follow
+    from adoption.notifications.services import unsubscribe_token
+
+    follow = Follow.objects.create(user=icb_world.lead_a, innovation=icb_world.innovation)
+    token = unsubscribe_token(icb_world.lead_a, follow)
+    signed_in(client, icb_world.users[role])
+    column = MATRIX_ROLES.index(role)
+    for template, statuses in NOTIFICATION_MATRIX.items():
+        url = template.format(token=token, follow=follow.pk)
+        assert client.get(url).status_code == statuses[column], url
+    # Only lead A removes lead A's follow.
+    removed = client.post(f"/notifications/{follow.pk}/remove/")
+    assert removed.status_code == (302 if role == "lead_a" else 404)

@@ -135,3 +135,52 @@ def test_a_replica_or_cache_of_the_wrong_kind_is_refused(variable, value):
     found = scaled_out(DATABASE_URL="postgres://app@primary:5432/spreadwatch", **{variable: value})
     assert found.returncode != 0
     assert "ImproperlyConfigured" in found.stderr
+
+
+def test_smtp_settings_come_from_the_environment_by_djangos_names():
+    import json
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("EMAIL_")}
+    env.update(
+        SECRET_KEY="x" * 50,
+        DEBUG="false",
+        EMAIL_HOST="smtp.example.nhs.uk",
+        EMAIL_PORT="587",
+        EMAIL_HOST_USER="spreadwatch",
+        EMAIL_HOST_PASSWORD="secret",
+        EMAIL_USE_TLS="true",
+        DEFAULT_FROM_EMAIL="Spreadwatch <noreply@example.nhs.uk>",
+        SITE_URL="https://spreadwatch.example.nhs.uk/",
+    )
+    code = (
+        "import json, adoption.config.settings as s; print(json.dumps([s.EMAIL_HOST, "
+        "s.EMAIL_PORT, s.EMAIL_HOST_USER, s.EMAIL_HOST_PASSWORD, s.EMAIL_USE_TLS, "
+        "s.DEFAULT_FROM_EMAIL, s.SITE_URL]))"
+    )
+    found = subprocess.run(
+        [sys.executable, "-c", code], env=env, cwd=ROOT, capture_output=True, text=True
+    )
+
+    assert found.returncode == 0, found.stderr
+    assert json.loads(found.stdout) == [
+        "smtp.example.nhs.uk",
+        587,
+        "spreadwatch",
+        "secret",
+        True,
+        "Spreadwatch <noreply@example.nhs.uk>",
+        "https://spreadwatch.example.nhs.uk",
+    ]
+
+
+def test_compose_sends_notifications_on_a_schedule_to_a_mail_catcher():
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+
+    notifications, mailpit = compose["services"]["notifications"], compose["services"]["mailpit"]
+    assert "send_notifications" in " ".join(notifications["command"])
+    assert "sleep" in " ".join(notifications["command"])
+    assert notifications["environment"]["EMAIL_HOST"] == "${EMAIL_HOST:-mailpit}"
+    assert notifications["environment"]["EMAIL_PORT"] == "${EMAIL_PORT:-1025}"
+    assert mailpit["image"].startswith("axllent/mailpit")
+    assert {"8025:8025", "1025:1025"} <= set(mailpit["ports"])
+    assert compose["services"]["web"]["environment"]["SITE_URL"].startswith("${SITE_URL")

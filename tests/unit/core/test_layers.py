@@ -13,6 +13,7 @@ DOMAIN_APPS = (
     "adoption.accounts",
     "adoption.dashboards",
     "adoption.escalations",
+    "adoption.notifications",
     "adoption.api",
     "adoption.demo",
 )
