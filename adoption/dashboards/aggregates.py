@@ -177,16 +177,24 @@ class SpreadCell:
         return self.verdict.stalled_share
 
 
-def advances(changes, innovations, *, grouping, today=None):
-    """For these innovations, from `changes` (rows of `tallies.SPREAD`), in one query:
-    {(innovation, group): {quarter: advances}} over the quarters before today's, and the first
-    quarter with any stage change of each group."""
+def advances(changes, groups, *, grouping, today=None):
+    """For these (innovation, group) pairs, from `changes` (rows of `tallies.SPREAD`), in one
+    query: {(innovation, group): {quarter: advances}} over the quarters before today's, and the
+    first quarter with any stage change of each group."""
     today = today or timezone.localdate()
     current = quarter_start(today)
     series, firsts = defaultdict(dict), {}
+    column = PLACE_COLUMNS[grouping]
+    innovations = sorted({innovation for innovation, _ in groups})
+    # Only the groups asked for, where each is a place (a group of no recorded place is kept
+    # as 0 or "" in a tally, NULL in the records: those are read with all their innovation's).
+    among = None
+    if groups and all(group is not None for _, group in groups):
+        among = (("innovation_id", column), sorted(groups))
     for innovation, place, quarter, n_changes, n_advances in changes.sum(
-        ["innovation_id", PLACE_COLUMNS[grouping], "quarter"],
+        ["innovation_id", column, "quarter"],
         ["changes", "advances"],
+        among=among,
         innovation_id=innovations,
     ):
         key = (innovation, place_key(place))
@@ -237,12 +245,7 @@ def spread_cells(adoptions, *, changes, grouping="region", today=None, charted=(
         for row in rows
         if stall_rule.may_stall(organisations=row["organisations"], stalled=row["stalled"])
     } | set(charted)
-    series, firsts = advances(
-        changes,
-        sorted({innovation for innovation, _ in candidates}),
-        grouping=grouping,
-        today=today,
-    )
+    series, firsts = advances(changes, candidates, grouping=grouping, today=today)
     last = last_complete_quarter(today)
     names = group_names(grouping, {row[group_field] for row in rows})
     cells = []

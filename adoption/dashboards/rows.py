@@ -74,16 +74,18 @@ class Rows:
         fixed = {column for column, values in where.items() if len(set(values)) == 1}
         return unique is not None and set(unique) <= {*group, *fixed}
 
-    def sum(self, group, counts, *, named=None, **where):
+    def sum(self, group, counts, *, named=None, among=None, **where):
         """[(*group values, *sums)]: the `counts` columns summed for each distinct value of the
         `group` key columns (one or more), over the rows whose key column `name` holds one of
-        `where[name]`. A group column in `named` ({column: model}) is given as the `name` of
-        the record it holds the id of. One query; nothing to count (no rows, or an empty list
-        of values) runs none."""
-        wanted = {*group, *counts, *where}
+        `where[name]`, and, given `among` ((column, …), [(value, …), …]), whose values of those
+        columns are together one of the listed tuples. A group column in `named` ({column:
+        model}) is given as the `name` of the record it holds the id of. One query; nothing to
+        count (no rows, or an empty list of values) runs none."""
+        among_columns, among_values = among or ((), None)
+        wanted = {*group, *counts, *where, *among_columns}
         needed = [column for column in self.columns if column in wanted]
         parts = [part for part in (source.sql(needed) for source in self.sources) if part]
-        if not parts or not all(where.values()):
+        if not parts or not all(where.values()) or among_values == []:
             return []
         name = {column: f"tallied.{alias(i)}" for i, column in enumerate(needed)}
         conditions, where_params = [], []
@@ -91,6 +93,12 @@ class Rows:
             values = list(values)
             conditions.append(f"{name[column]} IN ({', '.join(['%s'] * len(values))})")
             where_params += values
+        if among:
+            row = ", ".join(["%s"] * len(among_columns))
+            listed = ", ".join([f"({row})"] * len(among_values))
+            columns = ", ".join(name[column] for column in among_columns)
+            conditions.append(f"({columns}) IN (VALUES {listed})")
+            where_params += [value for values in among_values for value in values]
         grouped = [name[column] for column in group]
         # Rows already one per group need no adding up.
         one_each = self._one_row_each(group, where)

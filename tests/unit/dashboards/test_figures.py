@@ -241,13 +241,15 @@ def test_advances_per_quarter_before_the_current_one_and_each_groups_first_chang
         (8, 1, 0, "acute_trust", Q1, 5, 5),
     )
 
-    series, firsts = aggregates.advances(rows, [7], grouping="region", today=today)
+    series, firsts = aggregates.advances(rows, {(7, 1), (7, None)}, grouping="region", today=today)
+    only_region_1, _ = aggregates.advances(rows, {(7, 1), (8, 2)}, grouping="region", today=today)
 
     assert series == {(7, 1): {Q2: 2}, (7, None): {Q2: 1}}
     assert firsts == {(7, 1): Q1, (7, None): Q2}
+    assert only_region_1 == {(7, 1): {Q2: 2}}  # only the groups asked for are read
 
 
 def test_advances_of_no_innovation_count_nothing():
     rows = made(tallies.SPREAD, (7, 1, 0, "acute_trust", Q1, 2, 1))
 
-    assert aggregates.advances(rows, [], grouping="region") == ({}, {})
+    assert aggregates.advances(rows, set(), grouping="region") == ({}, {})

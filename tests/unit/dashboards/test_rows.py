@@ -62,6 +62,18 @@ def test_sum_keeps_only_rows_whose_columns_hold_the_values_given():
     assert rows.sum(["region_id"], ["barriers"], status=["open"], category_id=[11]) == [(1, 4)]
 
 
+def test_sum_keeps_only_rows_whose_columns_together_hold_one_of_the_tuples_given():
+    rows = made(ROWS)
+    pairs = (("region_id", "category_id"), [(1, 11), (2, 10), (2, 11)])
+
+    assert sorted(rows.sum(["region_id", "category_id"], ["barriers"], among=pairs)) == [
+        (1, 11, 4),
+        (2, 10, 5),
+    ]
+    assert rows.sum(["region_id"], ["barriers"], among=pairs, status=["resolved"]) == []
+    assert rows.sum(["region_id"], ["barriers"], among=(("region_id",), [])) == []
+
+
 def test_sum_gives_dates_as_dates():
     assert sorted(made(ROWS).sum(["quarter"], ["barriers"])) == [(Q1, 5), (Q2, 9)]
 
