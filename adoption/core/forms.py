@@ -38,23 +38,32 @@ class NhsFormRenderer(TemplatesSetting):
 
 
 class FastSelect(forms.Select):
-    """A select rendered in Python: the same HTML as Django's, without a template per option,
-    which matters for a filter bar with hundreds of innovations on every dashboard."""
+    """A select rendered in Python straight from its choices: the same HTML as Django's,
+    without building a context dictionary and a template per option, which matters for a
+    filter bar with hundreds of innovations on every dashboard. Option groups are flattened."""
 
     def render(self, name, value, attrs=None, renderer=None):
-        widget = self.get_context(name, value, attrs)["widget"]
-        options = format_html_join(
-            "",
-            '<option value="{}"{}>{}</option>',
-            (
-                (option["value"], " selected" if option["selected"] else "", option["label"])
-                for _, group, _ in widget["optgroups"]
-                for option in group
+        chosen = {str(v) for v in self.format_value(value)}
+        return format_html(
+            '<select name="{}"{}>{}</select>',
+            name,
+            flatatt(self.build_attrs(self.attrs, attrs)),
+            format_html_join(
+                "",
+                '<option value="{}"{}>{}</option>',
+                (
+                    (option, " selected" if str(option) in chosen else "", label)
+                    for option, label in self._flat_choices()
+                ),
             ),
         )
-        return format_html(
-            '<select name="{}"{}>{}</select>', name, flatatt(widget["attrs"]), options
-        )
+
+    def _flat_choices(self):
+        for option, label in self.choices:
+            if isinstance(label, list | tuple):  # an option group
+                yield from label
+            else:
+                yield option, label
 
 
 class SlugOrIdChoiceField(forms.ModelChoiceField):
