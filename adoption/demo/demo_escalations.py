@@ -16,9 +16,9 @@ from adoption.escalations.models import EscalationEvent, Level, State
 
 # (state reached, level escalated to, lever, days before the as-of date it was escalated)
 PLAN = [
+    (State.ACKNOWLEDGED, Level.ICB, "pooled_budget", 6),  # answered this week: in the digest
     (State.ESCALATED, Level.ICB, "pooled_budget", 0),
     (State.ESCALATED, Level.ICB, "risk_share", 12),  # acknowledgement overdue
-    (State.ACKNOWLEDGED, Level.ICB, "pooled_budget", 6),
     (State.ACCEPTED, Level.ICB, "risk_share", 30),
     (State.DECLINED, Level.ICB, "pooled_budget", 45),
     (State.ACTION_AGREED, Level.ICB, "risk_share", 60),
@@ -59,11 +59,15 @@ def build_escalations(*, lead_organisation, users, as_of):
     open_here = Barrier.objects.filter(
         organisation__icb_id=lead_organisation.icb_id,
         status__in=sorted(OPEN_STATUSES),
-        is_confidential=False,
     ).order_by("organisation__ods_code", "identified_on", "id")
-    # The lead's own barriers first, so that `lead` sees its escalations too.
+    # The lead's own barriers first (a confidential one among them: it stays between the trust
+    # and its ICB), so that `lead` sees its escalations, and an answer in its weekly digest.
     own = list(open_here.filter(organisation=lead_organisation)[: len(PLAN) // 2])
-    others = list(open_here.exclude(organisation=lead_organisation)[: len(PLAN)])
+    others = list(
+        open_here.exclude(organisation=lead_organisation).filter(is_confidential=False)[
+            : len(PLAN)
+        ]
+    )
     chosen = (own + others)[: len(PLAN)]
     made = []
     for barrier, (state, level, lever, days_ago) in zip(chosen, PLAN, strict=False):
