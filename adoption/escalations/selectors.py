@@ -4,7 +4,7 @@ from django.db.models import Count, Min
 from django.http import Http404
 from django.utils import timezone
 
-from adoption.escalations.models import Escalation, Lever, overdue_q
+from adoption.escalations.models import Escalation, Level, Lever, overdue_q
 
 QUEUE_RELATED = (
     "barrier__innovation",
@@ -53,12 +53,12 @@ def barrier_escalations(access, barrier):
 
 
 def asks_queryset(access):
-    """The open escalations whose asks the viewer oversees: every one for the national team,
-    those that went to their ICB for an ICB lead."""
+    """The open escalations whose asks the viewer oversees: every one for the national team;
+    for an ICB lead, those asked of their ICB now (not those raised on to the national team)."""
     escalations = Escalation.objects.open().filter(access.escalation_filter())
     if access.is_national:
         return escalations
-    return escalations.filter(icb_id__in=sorted(access.icbs))
+    return escalations.filter(icb_id__in=sorted(access.icbs), level=Level.ICB)
 
 
 ASK_COLUMNS = [

@@ -104,7 +104,8 @@ def step(request, public_id):
     form = StepForm(posted, escalation=escalation)
     conflict = False
     seen = request.POST.get("version", "")
-    if request.method == "POST" and seen.isdigit() and int(seen) != escalation.version:
+    seen_version = int(seen) if seen.isascii() and seen.isdigit() and len(seen) < 10 else None
+    if request.method == "POST" and seen_version not in (None, escalation.version):
         # Moved on since the form was opened: say so, rather than that the step is not offered.
         conflict = True
         form = StepForm(escalation=escalation)

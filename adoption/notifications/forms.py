@@ -94,14 +94,21 @@ class FollowForm(forms.Form):
             raise forms.ValidationError(
                 {"query": "These filters cannot be followed: " + "; ".join(problems)}
             )
-        return data.urlencode()
+        encoded = data.urlencode()
+        if len(encoded) > QUERY_MAX_LENGTH:  # encoding can lengthen what was typed
+            raise forms.ValidationError(
+                {"query": f"These filters are too long to follow ({QUERY_MAX_LENGTH:,} at most)."}
+            )
+        return encoded
 
     def save(self):
+        """The follow; the one already there if the same form was sent twice at once."""
         data = self.cleaned_data
-        return Follow.objects.create(
+        follow, _ = Follow.objects.get_or_create(
             user=self.user,
             innovation=data.get("innovation"),
             organisation=data.get("organisation"),
             page=data.get("page") or "",
             query=data.get("query") or "" if data.get("page") else "",
         )
+        return follow

@@ -428,7 +428,12 @@ def deliver(result, *, now=None, connection=None):
         if result.messages:
             _open(connection)
         for message in result.messages:
-            text, html = message.render()
+            try:
+                text, html = message.render()
+            except Exception:
+                log.exception("Could not draw %r for user %s", message.subject, message.user.pk)
+                outcome.failed.append(message)
+                continue
             email = EmailMultiAlternatives(
                 subject=message.subject,
                 body=text,
@@ -447,7 +452,10 @@ def deliver(result, *, now=None, connection=None):
                 log.exception("Could not send %r to user %s", message.subject, message.user.pk)
                 outcome.failed.append(message)
                 # Start afresh: the server may have dropped the connection.
-                connection.close()
+                try:
+                    connection.close()
+                except Exception:
+                    log.exception("Could not close the connection to the mail server")
                 _open(connection)
                 continue
             record(message, now=now)

@@ -80,11 +80,15 @@ def unsubscribe(request, token):
     follow = Follow.objects.filter(pk=follow_id, user=user).first() if follow_id else None
     done = None
     if request.method == "POST":
-        if follow is not None and request.POST.get("what") == "follow":
-            done = f"You no longer follow {follow.describe()}."
-            follow.delete()
+        if request.POST.get("what") == "follow":
+            # Stopping one follow never unsubscribes from everything, even when the follow has
+            # gone meanwhile (a second click, or removed on the follow page).
+            done = "You no longer follow this: other emails still come."
+            if follow is not None:
+                done = f"You no longer follow {follow.describe()}."
+                follow.delete()
             follow = None
-        else:
+        else:  # the page's "unsubscribe from everything", or a mail client's one-click POST
             OptOut.objects.get_or_create(user=user)
             done = "You are unsubscribed: Spreadwatch will send you no more email."
     context = {

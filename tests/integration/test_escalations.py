@@ -539,6 +539,15 @@ def test_asks_group_by_lever_and_innovation(client, fresh):
     assert "Tariff change would unblock 2 organisations’ adoption of Virtual wards" in page
 
 
+def test_an_icb_leads_asks_leave_out_what_was_raised_to_the_national_team(client, fresh):
+    escalate(fresh, lever="risk_share", today=ESCALATED_ON)
+    services.raise_overdue_escalations(today=D(2026, 4, 10))
+    services.raise_overdue_escalations(today=D(2026, 5, 6))  # the second miss: raised
+
+    assert asks_of(client, fresh.icb_lead) == []
+    assert [row["Lever"] for row in asks_of(client, fresh.national)] == ["Risk share"]
+
+
 def test_asks_are_for_icbs_and_the_national_team(client, fresh):
     for user in (fresh.lead_a, fresh.lead_b):
         assert signed_in(client, user).get("/escalations/asks/").status_code == 403
@@ -564,6 +573,8 @@ def test_icb_lead_changes_no_trusts_records(client, icb_world):
         {"to_state": ["acknowledged", "accepted"], "version": ["1", "2"]},
         {"to_state": "acknowledged", "version": "99999999999999999999"},
         {"to_state": "acknowledged", "version": "-1", "note": "é" * 3000},
+        {"to_state": "acknowledged", "version": "²"},
+        {"to_state": "acknowledged", "version": "9" * 5000},
         {},
     ],
 )

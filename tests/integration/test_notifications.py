@@ -311,6 +311,23 @@ def test_running_twice_sends_each_message_once(digest_world):
     assert Sent.objects.filter(user=digest_world.lead_a, kind="digest").count() == 1
 
 
+def test_a_second_run_while_one_is_sending_sends_nothing(digest_world):
+    from django.core.cache import cache
+
+    from adoption.notifications.management.commands.send_notifications import LOCK
+
+    cache.add(LOCK, 1, timeout=60)  # a run on another server is sending
+    try:
+        output = send()
+    finally:
+        cache.delete(LOCK)
+
+    assert "Another send_notifications run is sending" in output
+    assert mail.outbox == [] and not Sent.objects.exists()
+    send()
+    assert len(mail.outbox) == 2  # once it has finished, the next run sends
+
+
 def test_dry_run_prints_what_would_go_and_sends_and_records_nothing(digest_world, stalling):
     w = digest_world
     follow = Follow.objects.create(user=w.national, innovation=w.stalling)
@@ -428,6 +445,10 @@ def test_stop_following_link_removes_that_follow_only(client, stalling):
 
     assert b"You no longer follow Innovation: Home monitoring" in response.content
     assert list(Follow.objects.filter(user=w.lead_a)) == [other]
+    assert not OptOut.objects.exists()
+    # A second click, the follow gone: still only that follow, never every email.
+    again = client.post(url, {"what": "follow"})
+    assert again.status_code == 200 and b"You no longer follow" in again.content
     assert not OptOut.objects.exists()
 
 

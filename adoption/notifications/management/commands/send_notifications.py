@@ -1,8 +1,16 @@
+import os
 from collections import Counter
 
+from django.core.cache import cache
 from django.core.management.base import BaseCommand, CommandError
 
 from adoption.notifications import services
+
+# One run at a time, whichever server cron starts it on: two runs planning the same emails
+# would both send them. The lock lives in the shared cache (an atomic add) and expires on its
+# own if a run dies holding it.
+LOCK = "notifications:send_notifications:running"
+LOCK_SECONDS = 3 * 60 * 60
 
 
 class Command(BaseCommand):
@@ -20,13 +28,19 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, dry_run, **options):
-        planned = services.plan()
         if dry_run:
+            planned = services.plan()
             for message in planned.messages:
                 self.stdout.write(f"{message.user.email}: {message.subject}")
             self.stdout.write(f"Would send {self._summary(planned.messages)}. Nothing was sent.")
             return
-        outcome = services.deliver(planned)
+        if not cache.add(LOCK, os.getpid(), timeout=LOCK_SECONDS):
+            self.stdout.write("Another send_notifications run is sending: this one sent nothing.")
+            return
+        try:
+            outcome = services.deliver(services.plan())
+        finally:
+            cache.delete(LOCK)
         self.stdout.write(f"Sent {self._summary(outcome.sent)}.")
         if outcome.failed:
             raise CommandError(
