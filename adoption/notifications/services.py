@@ -11,7 +11,7 @@ Spread dashboard's own stall rule (adoption/dashboards/pages.py), read with the 
 
 import datetime
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -146,12 +146,38 @@ def plan(*, users=None, now=None):
         for message in candidates:
             if message.kind == Kind.ESCALATION:
                 message = _without_sent(message, already)
+            elif message.kind == Kind.STALL:
+                told = _stalls_not_sent(message, already)
+                if told is None:  # all told before: record the follows' state without an email
+                    result.follow_states.update(message.follow_states)
+                message = told
             elif already & set(message.keys):
-                result.follow_states.update(message.follow_states)
                 message = None
             if message is not None:
                 result.messages.append(message)
     return result
+
+
+def _stalls_not_sent(message, already):
+    """A stall email telling only the flags not told before (a group flagged, cleared and
+    flagged again on one day was told the first time), or None if it would tell nothing. Its
+    follows' states are recorded once it has gone, as before."""
+    items = [item for item in message.context["items"] if item["key"] not in already]
+    if not items:
+        return None
+    return replace(
+        message,
+        keys=[item["key"] for item in items],
+        subject=_stall_subject(len(items)),
+        context={"items": items},
+    )
+
+
+def _stall_subject(count):
+    return (
+        f"Spreadwatch: {count} group{'s' if count != 1 else ''} you follow newly flagged as "
+        "stalling"
+    )
 
 
 def _without_sent(message, already):
@@ -397,10 +423,7 @@ def stalls_for(user, access, *, today):
         user=user,
         kind=Kind.STALL,
         keys=[item["key"] for item in items],
-        subject=(
-            f"Spreadwatch: {len(items)} group{'s' if len(items) != 1 else ''} you follow "
-            "newly flagged as stalling"
-        ),
+        subject=_stall_subject(len(items)),
         template="stall",
         context={"items": items},
         follow_states={follow: states.pop(follow) for follow in follows},

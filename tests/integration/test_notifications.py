@@ -297,6 +297,31 @@ def test_following_a_region_or_a_saved_view_tells_its_flags(stalling):
     assert [m for m in emails_to(w.lead_b) if "stalling" in m.subject] == []
 
 
+def test_a_flag_told_earlier_today_leaves_the_other_new_flags_to_be_told(stalling):
+    """A group flagged, cleared and flagged again on one day was told the first time; a flag
+    new today through another follow is still told."""
+    w = stalling
+    told = Follow.objects.create(user=w.national, innovation=w.stalling)
+    Follow.objects.create(user=w.national, organisation=w.stall_region)
+    key = f"{w.stalling.pk}:region:{w.stall_region.pk}"
+    today = timezone.localdate().isoformat()
+    Sent.objects.create(
+        user=w.national,
+        kind="stall",
+        key=f"stall:{told.pk}:{key}:{today}",
+        subject="Earlier",
+        sent_at=timezone.now(),
+    )
+
+    send()
+
+    message = only_email_to(w.national)
+    assert message.subject == "Spreadwatch: 1 group you follow newly flagged as stalling"
+    assert Sent.objects.filter(user=w.national, kind="stall").count() == 2
+    told.refresh_from_db()
+    assert told.flagged == [key]
+
+
 # --- sending: idempotent, dry run, failures ------------------------------------------------
 
 
