@@ -99,6 +99,9 @@ class Message:
 @dataclass
 class Plan:
     messages: list = field(default_factory=list)
+    # When it was planned: what was sent is recorded as of then, so the next digest starts
+    # where this one's content was read, not where its sending ended.
+    now: datetime.datetime | None = None
     # Follows checked with no new flag: their state is updated without an email.
     follow_states: dict = field(default_factory=dict)
 
@@ -125,7 +128,7 @@ def plan(*, users=None, now=None):
     national_team = set(
         Membership.objects.filter(role=Role.NATIONAL_TEAM).values_list("user_id", flat=True)
     )
-    result = Plan()
+    result = Plan(now=now)
     for user in users:
         access = Access(user)
         candidates = [
@@ -444,7 +447,7 @@ def deliver(result, *, now=None, connection=None):
     """Send each planned email over one connection, recording what it told once it has gone.
     An email the server refuses is logged and left unrecorded (the next run tries again); the
     others still go."""
-    now = now or timezone.now()
+    now = now or result.now or timezone.now()
     outcome = Outcome()
     connection = connection or get_connection()
     try:

@@ -336,6 +336,17 @@ def test_running_twice_sends_each_message_once(digest_world):
     assert Sent.objects.filter(user=digest_world.lead_a, kind="digest").count() == 1
 
 
+def test_what_was_sent_is_recorded_as_of_when_its_content_was_read(digest_world):
+    """An answer recorded while a run is still sending is in the next week's digest, as the
+    digest starts from when the last one's content was read."""
+    planned_at = timezone.now() - datetime.timedelta(minutes=5)
+
+    services.deliver(services.plan(now=planned_at))
+
+    sent = Sent.objects.filter(user=digest_world.lead_a, kind="digest").get()
+    assert sent.sent_at == planned_at
+
+
 def test_a_second_run_while_one_is_sending_sends_nothing(digest_world):
     from django.core.cache import cache
 
