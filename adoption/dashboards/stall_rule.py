@@ -29,6 +29,7 @@ import functools
 import math
 from collections import defaultdict
 from dataclasses import dataclass, field
+from itertools import accumulate
 
 MR_SCALE = 2.66  # XmR process limits: mean ± 2.66 × mean moving range
 RUN_LENGTH = 7  # a run of this many points on one side of the mean, or rising or falling
@@ -237,21 +238,24 @@ def find_stop(points):
     least likely by chance is the stop: it falls where the fall is."""
     points = tuple(points)
     best = None
+    # Running totals, so each start's baseline and run are added up in two subtractions:
+    # the rule is judged for thousands of groups on one page.
+    totals = [0, *accumulate(points)]
     for start in range(MIN_BASELINE_QUARTERS, len(points) - RECENT_QUARTERS + 1):
         baseline = range(max(0, start - BASELINE_QUARTERS), start)
-        active = sum(points[i] for i in baseline)
+        active = totals[start] - totals[baseline.start]
         rate = active / len(baseline)
-        recent = points[start:]
-        observed = sum(recent)
-        if active < MIN_BASELINE_ADVANCES or observed > DROP_RATIO * rate * len(recent):
+        recent = len(points) - start
+        observed = totals[-1] - totals[start]
+        if active < MIN_BASELINE_ADVANCES or observed > DROP_RATIO * rate * recent:
             continue
         # Of all the advances over baseline and run, so few fell in the run, had the rate
         # not changed: the conditional test for two Poisson counts (exact; it allows for
         # the baseline's own noise).
-        share = len(recent) / (len(baseline) + len(recent))
+        share = recent / (len(baseline) + recent)
         p = binomial_cdf(observed, active + observed, share)
         if p < ALPHA and (best is None or p < best.p_value):
-            best = Stop(start, baseline, rate, observed, len(recent), p)
+            best = Stop(start, baseline, rate, observed, recent, p)
     return best
 
 
