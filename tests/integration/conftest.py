@@ -3,13 +3,14 @@ import datetime
 import pytest
 
 from adoption.accounts.models import Role
-from adoption.barriers.models import BarrierStatus, Stage
+from adoption.barriers.models import Barrier, BarrierStatus, Stage
 from adoption.registry.models import OrganisationType
 from adoption.registry.services import refresh_icb_rollups
 from tests.conftest import reseed_taxonomies
 from tests.factories import (
     AdoptionFactory,
     BarrierFactory,
+    EnablerActionFactory,
     IcbFactory,
     InnovationFactory,
     MembershipFactory,
@@ -90,6 +91,43 @@ def resolved_elsewhere(world):
         identified_on=datetime.date(2025, 1, 1),
         resolved_on=datetime.date(2025, 3, 2),
         is_confidential=True,
+    )
+
+
+@pytest.fixture
+def dashboard_rows(world, resolved_elsewhere):
+    """An action that resolved the barrier elsewhere, and savings landing in another
+    organisation: every dashboard table then has rows."""
+    EnablerActionFactory(
+        barrier=resolved_elsewhere,
+        started_on=resolved_elsewhere.identified_on,
+        completed_on=resolved_elsewhere.resolved_on,
+        outcome="resolved",
+    )
+    BarrierFactory(
+        innovation=world.innovation,
+        organisation=world.trust_c,
+        savings_organisation=world.pcn,
+        cost_borne_gbp=1000,
+        savings_elsewhere_gbp=5000,
+    )
+    return world
+
+
+def barriers_like_b(world, n, description="Another"):
+    """n more barriers like barrier B (open, in London), all identified on its day."""
+    template = world.barrier_b
+    Barrier.objects.bulk_create(
+        Barrier(
+            innovation=template.innovation,
+            organisation=template.organisation,
+            category=template.category,
+            severity=template.severity,
+            identified_on=template.identified_on,
+            next_review_on=template.next_review_on,
+            description=description,
+        )
+        for _ in range(n)
     )
 
 

@@ -21,7 +21,7 @@ from tests.factories import (
     OrganisationFactory,
     PathwayFactory,
 )
-from tests.integration.conftest import signed_in
+from tests.integration.conftest import barriers_like_b, signed_in
 from tests.integration.test_every_url import every_url
 
 pytestmark = pytest.mark.django_db
@@ -204,25 +204,8 @@ def test_bad_filters_get_a_400_naming_each_field(client, world, url, fields):
     )
 
 
-def same_day_barriers(world, n):
-    """n more barriers like barrier B, all identified on its day."""
-    template = world.barrier_b
-    Barrier.objects.bulk_create(
-        Barrier(
-            innovation=template.innovation,
-            organisation=template.organisation,
-            category=template.category,
-            severity=template.severity,
-            identified_on=template.identified_on,
-            next_review_on=template.next_review_on,
-            description="Another",
-        )
-        for _ in range(n)
-    )
-
-
 def test_page_sizes_are_capped_and_bad_paging_is_refused_cleanly(client, world):
-    same_day_barriers(world, 1_001)
+    barriers_like_b(world, 1_001)
     signed_in(client, world.national)
 
     largest = client.get("/api/v1/barriers/?page_size=1000").json()
@@ -388,7 +371,7 @@ def test_a_cursor_from_the_api_still_pages_after_validation(client, world, url):
 
 
 def test_cursor_pages_visit_every_row_once_however_many_share_a_day(client, world):
-    same_day_barriers(world, 2_050)
+    barriers_like_b(world, 2_050)
     signed_in(client, world.national)
 
     forward, pages, url = [], 0, "/api/v1/barriers/?page_size=1000"
@@ -494,22 +477,9 @@ DASHBOARD_URLS = [
 
 
 @pytest.fixture
-def dashboards(client, world, resolved_elsewhere):
+def dashboards(client, world, dashboard_rows):
     """Every table of every dashboard, as the API serves them to the national team:
     {url: tables}, with an action and savings so that the tables have rows."""
-    EnablerActionFactory(
-        barrier=resolved_elsewhere,
-        started_on=resolved_elsewhere.identified_on,
-        completed_on=resolved_elsewhere.resolved_on,
-        outcome="resolved",
-    )
-    BarrierFactory(
-        innovation=world.innovation,
-        organisation=world.trust_c,
-        savings_organisation=world.pcn,
-        cost_borne_gbp=1000,
-        savings_elsewhere_gbp=5000,
-    )
     signed_in(client, world.national)
     served = {}
     for url in DASHBOARD_URLS:

@@ -9,27 +9,12 @@ from pathlib import Path
 import pytest
 from knox.models import AuthToken
 
-from tests.factories import BarrierFactory, EnablerActionFactory
-
 pytestmark = pytest.mark.django_db(transaction=True)
 
 PROJECT = Path(__file__).resolve().parents[2]
 
 
-def test_every_answer_matches_the_schema(live_server, world, resolved_elsewhere):
-    EnablerActionFactory(
-        barrier=resolved_elsewhere,
-        started_on=resolved_elsewhere.identified_on,
-        completed_on=resolved_elsewhere.resolved_on,
-        outcome="resolved",
-    )
-    BarrierFactory(
-        innovation=world.innovation,
-        organisation=world.trust_c,
-        savings_organisation=world.pcn,
-        cost_borne_gbp=1000,
-        savings_elsewhere_gbp=5000,
-    )
+def test_every_answer_matches_the_schema(live_server, world, dashboard_rows):
     _, key = AuthToken.objects.create(world.national)
 
     run = subprocess.run(

@@ -12,6 +12,7 @@ from knox.models import AuthToken
 from adoption.barriers.models import Barrier
 from adoption.registry.models import Organisation
 from tests.factories import OrganisationFactory
+from tests.integration.conftest import barriers_like_b
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -32,19 +33,7 @@ def test_the_pandas_example_pulls_every_page_and_a_dashboard_table(
         ods_code="QMJ", name="NHS North Central London ICB", org_type="icb", region=world.region
     )
     Organisation.objects.filter(pk__in=[world.trust_a.pk, world.trust_b.pk]).update(parent=icb)
-    template = world.barrier_b  # open, in London (Y56)
-    Barrier.objects.bulk_create(
-        Barrier(
-            innovation=template.innovation,
-            organisation=template.organisation,
-            category=template.category,
-            severity=template.severity,
-            identified_on=template.identified_on,
-            next_review_on=template.next_review_on,
-            description=f"More of the same, {n}",
-        )
-        for n in range(1_000)
-    )
+    barriers_like_b(world, 1_000)  # open, in London (Y56)
     call_command("refresh_rollups", stdout=io.StringIO())
     _, key = AuthToken.objects.create(world.lead_b)
     monkeypatch.setenv("SPREADWATCH_URL", live_server.url)
